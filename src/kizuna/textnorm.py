@@ -24,6 +24,14 @@ def normalize(text: str) -> str:
 
 
 def strip_accents(text: str) -> str:
-    """Latin accents removed (FHIR string search ignores accents)."""
+    """Latin accents removed (FHIR string search ignores accents); kana marks kept."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn" or ord(c) > 0x3000)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn" or ord(c) > 0x3000)
+    return unicodedata.normalize("NFC", kept)
+
+
+def search_form(text: str) -> str:
+    """The form string search parameters are indexed and queried in."""
+    return normalize(strip_accents(text))

@@ -1,0 +1,58 @@
+"""The web application: FHIR API, ingestion endpoints and the viewer, on one server."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from kizuna.api import fhir, operations, responses
+from kizuna.api.context import Services
+from kizuna.config import Settings, load
+from kizuna.fhir.outcome import FhirError, Problem
+from kizuna.fhir.repository import Repository
+from kizuna.store.db import Database
+from kizuna.store.migrate import upgrade
+
+log = logging.getLogger("kizuna.api")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FhirError)
+    async def fhir_error(request: Request, exc: FhirError) -> Response:
+        return responses.error(exc)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        code = "not-found" if exc.status_code == 404 else "processing"
+        return responses.outcome([Problem(code, str(exc.detail))], exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            Problem("invalid", str(e.get("msg", "invalid")), ".".join(str(p) for p in e.get("loc", ())))
+            for e in exc.errors()
+        ]
+        return responses.outcome(problems, 400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # The type only: exception texts may carry patient data.
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return responses.outcome([Problem("exception", "internal error; the request was not applied")], 500)
+
+
+def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAPI:
+    settings = settings or load()
+    if migrate:
+        upgrade(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.pool_size)
+    app = FastAPI(title="Kizuna", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.services = Services(settings, db, Repository(db))
+    _install_error_handlers(app)
+    app.include_router(operations.router)
+    app.include_router(fhir.router)
+    return app

@@ -1,0 +1,21 @@
+"""The ``kizuna`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from kizuna.cli import database, importer, serve
+
+app = typer.Typer(
+    name="kizuna",
+    help="Kizuna: Japan's shared health record and emergency information service.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("import")(importer.import_files)
+app.add_typer(database.app, name="db")
+
+
+if __name__ == "__main__":
+    app()

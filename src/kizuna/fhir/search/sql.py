@@ -1,0 +1,163 @@
+"""Search clauses to SQL: each clause is a set of ids, tested with ``IN`` / ``NOT IN``.
+
+The main query reads ``resources r`` and adds one ``r.res_id [NOT] IN (subquery)`` per
+clause. Subqueries read one index table through its ``(res_type, param, value)`` index,
+so every condition is an index range scan on both backends. Chains and ``_has`` nest one
+subquery in another.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from kizuna.fhir.outcome import bad_request
+from kizuna.fhir.search import date, number, quantity, reference, string, token, uri
+from kizuna.fhir.search.base import Condition, any_of
+from kizuna.fhir.search.query import Clause, SearchQuery, SortKey
+from kizuna.fhir.search.values import split_pipe
+
+KINDS: dict[str, ModuleType] = {
+    "token": token,
+    "string": string,
+    "date": date,
+    "reference": reference,
+    "quantity": quantity,
+    "number": number,
+    "uri": uri,
+}
+
+
+def _value_conditions(clause: Clause) -> Condition:
+    module = KINDS[clause.kind]
+    where = clause.label
+    if clause.kind == "reference":
+        conds = [reference.condition(v, clause.target_type, where) for v in clause.values]
+    else:
+        conds = [module.condition(v, clause.modifier, where) for v in clause.values]
+    return any_of(conds)
+
+
+def _index_ids(res_type: str, table: str, param: str, cond: Condition | None) -> Condition:
+    sql = f"SELECT i.res_id FROM {table} i WHERE i.res_type = ? AND i.param = ?"
+    params: list[Any] = [res_type, param]
+    if cond is not None:
+        sql += f" AND {cond[0]}"
+        params.extend(cond[1])
+    return sql, params
+
+
+def _identifier_ids(clause: Clause) -> Condition:
+    conds = [token.condition(v, None, clause.label) for v in clause.values]
+    return _index_ids(clause.res_type, "sp_token", f"{clause.code}:identifier", any_of(conds))
+
+
+def _resource_ids(res_type: str, cond: Condition) -> Condition:
+    sql = f"SELECT r2.res_id FROM resources r2 WHERE r2.res_type = ? AND r2.deleted = 0 AND {cond[0]}"
+    return sql, [res_type, *cond[1]]
+
+
+def _special_ids(clause: Clause) -> Condition:
+    if clause.kind == "id":
+        ids = [split_pipe(v)[-1] for v in clause.values]
+        return _resource_ids(clause.res_type, (f"r2.res_id IN ({','.join('?' * len(ids))})", ids))
+    conds = [
+        date.condition_on("r2.last_updated", "r2.last_updated", v, clause.label) for v in clause.values
+    ]
+    return _resource_ids(clause.res_type, any_of(conds))
+
+
+def _chain_ids(clause: Clause) -> Condition:
+    parts: list[Condition] = []
+    for inner in clause.inners:
+        inner_sql, inner_params = clause_ids(inner)[0]
+        parts.append((f"(i.target_type = ? AND i.target_id IN ({inner_sql}))", [inner.res_type, *inner_params]))
+    return _index_ids(clause.res_type, "sp_reference", clause.code, any_of(parts))
+
+
+def _has_ids(clause: Clause) -> Condition:
+    assert clause.param is not None and clause.target_type is not None
+    inner_sql, inner_params = clause_ids(clause.inners[0])[0]
+    sql = (
+        "SELECT i.target_id FROM sp_reference i WHERE i.res_type = ? AND i.param = ? "
+        f"AND i.target_type = ? AND i.res_id IN ({inner_sql})"
+    )
+    return sql, [clause.target_type, clause.param.code, clause.res_type, *inner_params]
+
+
+def clause_ids(clause: Clause) -> tuple[Condition, bool]:
+    """A subquery selecting the ids that satisfy ``clause``, and whether to negate it."""
+    if clause.kind in ("id", "lastUpdated"):
+        if clause.modifier:
+            raise bad_request(f"{clause.code} takes no modifier", clause.label)
+        return _special_ids(clause), False
+    if clause.kind == "chain":
+        return _chain_ids(clause), False
+    if clause.kind == "has":
+        return _has_ids(clause), False
+    table = KINDS[clause.kind].TABLE
+    if clause.modifier == "missing":
+        flag = clause.values[0].lower()
+        if flag not in ("true", "false"):
+            raise bad_request(":missing takes true or false", clause.label)
+        return _index_ids(clause.res_type, table, clause.code, None), flag == "true"
+    if clause.modifier == "identifier":
+        return _identifier_ids(clause), False
+    ids = _index_ids(clause.res_type, table, clause.code, _value_conditions(clause))
+    return ids, clause.modifier == "not"
+
+
+def where_clause(query: SearchQuery, extra: list[Condition]) -> Condition:
+    """The WHERE of the main query over ``resources r``."""
+    parts = ["r.res_type = ?", "r.deleted = 0"]
+    params: list[Any] = [query.res_type]
+    for clause in query.clauses:
+        (sql, args), negate = clause_ids(clause)
+        parts.append(f"r.res_id {'NOT IN' if negate else 'IN'} ({sql})")
+        params.extend(args)
+    for sql, args in extra:
+        parts.append(sql)
+        params.extend(args)
+    return " AND ".join(parts), params
+
+
+def _sort_expression(key: SortKey) -> Condition:
+    if key.param is None:
+        return ("r.res_id" if key.code == "_id" else "r.last_updated"), []
+    module = KINDS[key.param.type]
+    column = module.SORT_COLUMN
+    if key.param.type == "date":
+        column = "high" if key.descending else "low"
+    aggregate = "MAX" if key.descending else "MIN"
+    sql = (
+        f"(SELECT {aggregate}(s.{column}) FROM {module.TABLE} s "
+        "WHERE s.res_type = r.res_type AND s.res_id = r.res_id AND s.param = ?)"
+    )
+    return sql, [key.code]
+
+
+def order_clause(query: SearchQuery) -> Condition:
+    parts: list[str] = []
+    params: list[Any] = []
+    for key in query.sort:
+        expr, args = _sort_expression(key)
+        direction = "DESC" if key.descending else "ASC"
+        parts.append(f"({expr} IS NULL) ASC, {expr} {direction}")
+        params.extend(args + args)
+    parts.append("r.res_id ASC")
+    return ", ".join(parts), params
+
+
+def select_page(query: SearchQuery, extra: list[Condition], limit: int, offset: int) -> Condition:
+    where, params = where_clause(query, extra)
+    order, order_params = order_clause(query)
+    sql = (
+        "SELECT r.res_type, r.res_id, r.content FROM resources r "
+        f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    return sql, [*params, *order_params, limit, offset]
+
+
+def select_count(query: SearchQuery, extra: list[Condition]) -> Condition:
+    where, params = where_clause(query, extra)
+    return f"SELECT COUNT(*) FROM resources r WHERE {where}", params

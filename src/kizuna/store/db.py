@@ -1,0 +1,206 @@
+"""One small database interface over SQLite (embedded default) and PostgreSQL (production).
+
+SQL is written once with ``?`` placeholders; the PostgreSQL side rewrites them to ``%s``.
+Everything above this module (the FHIR store, quarantine, audit, users) talks to
+:class:`Database` and :class:`Tx` only, so both backends run the same code and the same
+tests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+Row = tuple[Any, ...]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached."""
+
+
+class Tx(Protocol):
+    """A unit of work inside one database transaction."""
+
+    dialect: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows at once (COPY on PostgreSQL for large batches)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    dialect: str  # "sqlite" | "postgresql"
+    url: str
+    path: Path | None = None  # for sqlite
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseUrl:
+        if url.startswith("sqlite:///"):
+            raw = url[len("sqlite:///") :]
+            return cls("sqlite", url, Path(raw) if raw != ":memory:" else None)
+        scheme = urlparse(url).scheme
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            return cls("postgresql", url.replace("postgresql+psycopg://", "postgresql://"))
+        raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+
+
+#: Below this many rows an INSERT is cheaper than starting a COPY.
+COPY_THRESHOLD = 16
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
+
+
+@lru_cache(maxsize=4096)
+def to_pyformat(sql: str) -> str:
+    """``?`` placeholders to psycopg's ``%s`` (literal ``%`` doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _SqliteTx:
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self._conn.execute(sql, params).fetchone()
+        return row
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._conn.executemany(_insert_sql(table, tuple(columns)), rows)
+
+
+class _PostgresTx:
+    dialect = "postgresql"
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._cur = conn.cursor()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cur.execute(to_pyformat(sql), params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._cur.executemany(to_pyformat(sql), list(rows))
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cur.execute(to_pyformat(sql), params)
+        return self._cur.fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        self._cur.execute(to_pyformat(sql), params)
+        row: Row | None = self._cur.fetchone()
+        return row
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if len(rows) < COPY_THRESHOLD:
+            self._cur.executemany(to_pyformat(_insert_sql(table, tuple(columns))), rows)
+            return
+        with self._cur.copy(f"COPY {table} ({','.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+class Database:
+    """A connection source for one configured database."""
+
+    def __init__(self, url: str, pool_size: int = 8) -> None:
+        self.url = DatabaseUrl.parse(url)
+        self.dialect = self.url.dialect
+        self._local = threading.local()
+        self._pool: Any = None
+        self._pool_size = pool_size
+        if self.dialect == "sqlite" and self.url.path is not None:
+            self.url.path.parent.mkdir(parents=True, exist_ok=True)
+
+    # -- connections -------------------------------------------------------------------
+    def _sqlite_conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            target = str(self.url.path) if self.url.path else ":memory:"
+            conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            self._local.conn = conn
+        return conn
+
+    def _pg_pool(self) -> Any:
+        if self._pool is None:
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(
+                self.url.url,
+                min_size=1,
+                max_size=self._pool_size,
+                open=False,
+                kwargs={"autocommit": False},
+            )
+            try:
+                self._pool.open(wait=True, timeout=10)
+            except Exception as exc:  # pool timeout or connection refused
+                self._pool = None
+                raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
+        return self._pool
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
+        """One database transaction: committed on success, rolled back on any error."""
+        if self.dialect == "sqlite":
+            conn = self._sqlite_conn()
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SqliteTx(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return
+        with self._pg_pool().connection() as conn, conn.transaction():
+            yield _PostgresTx(conn)
+
+    def read(self) -> Any:
+        """A read-only transaction (no write lock on SQLite)."""
+        return self.transaction(write=False)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,221 @@
+"""Batched SQL over the resource, history and search-index tables.
+
+Nothing here knows FHIR semantics: it stores versions and index rows that the FHIR layer
+(``kizuna.fhir.repository``) computed. Every function works on many resources at once so
+that a transaction of hundreds of entries costs a handful of statements, not hundreds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kizuna.store.db import Row, Tx
+
+Key = tuple[str, str]  # (resource type, id)
+
+RESOURCE_COLUMNS = (
+    "res_type",
+    "res_id",
+    "version",
+    "patient_key",
+    "last_updated",
+    "deleted",
+    "hash",
+    "content",
+)
+_COLS = ",".join(RESOURCE_COLUMNS)
+
+#: index table -> its value columns (after res_type, res_id, patient_key, param)
+INDEX_TABLES: dict[str, tuple[str, ...]] = {
+    "sp_token": ("system", "code", "text_norm"),
+    "sp_string": ("value_norm", "value_exact"),
+    "sp_date": ("low", "high"),
+    "sp_reference": ("target_type", "target_id", "url"),
+    "sp_quantity": ("value", "system", "code", "unit"),
+    "sp_number": ("value",),
+    "sp_uri": ("value",),
+}
+#: IndexRows attribute -> table
+INDEX_ATTRS: dict[str, str] = {
+    "tokens": "sp_token",
+    "strings": "sp_string",
+    "dates": "sp_date",
+    "references": "sp_reference",
+    "quantities": "sp_quantity",
+    "numbers": "sp_number",
+    "uris": "sp_uri",
+}
+_CHUNK = 400
+
+
+@dataclass(slots=True)
+class Version:
+    """One version of one resource as stored."""
+
+    res_type: str
+    res_id: str
+    version: int
+    patient_key: str | None
+    last_updated: int
+    deleted: bool
+    hash: str | None
+    content: str | None
+
+    def row(self) -> tuple[Any, ...]:
+        return (
+            self.res_type,
+            self.res_id,
+            self.version,
+            self.patient_key,
+            self.last_updated,
+            1 if self.deleted else 0,
+            self.hash,
+            self.content,
+        )
+
+    @classmethod
+    def from_row(cls, row: Row) -> Version:
+        return cls(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7])
+
+
+@dataclass(slots=True)
+class Head:
+    """What a writer needs to know about the current version."""
+
+    version: int
+    deleted: bool
+    hash: str | None
+    patient_key: str | None = None
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def key_filter(keys: Sequence[Key], alias: str = "") -> tuple[str, list[str]]:
+    """``(res_type, res_id) IN (...)`` grouped by type so both backends use the key index."""
+    by_type: dict[str, list[str]] = {}
+    for res_type, res_id in keys:
+        by_type.setdefault(res_type, []).append(res_id)
+    clauses: list[str] = []
+    params: list[str] = []
+    for res_type, ids in by_type.items():
+        marks = ",".join("?" * len(ids))
+        clauses.append(f"({alias}res_type = ? AND {alias}res_id IN ({marks}))")
+        params.append(res_type)
+        params.extend(ids)
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def heads(tx: Tx, keys: Sequence[Key], lock: bool = False) -> dict[Key, Head]:
+    """Current version, deleted flag and content hash for each existing key."""
+    found: dict[Key, Head] = {}
+    suffix = " FOR UPDATE" if lock and tx.dialect == "postgresql" else ""
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        where, params = key_filter(chunk)
+        sql = (
+            "SELECT res_type, res_id, version, deleted, hash, patient_key "
+            f"FROM resources WHERE {where}{suffix}"
+        )
+        for row in tx.fetchall(sql, params):
+            found[(row[0], row[1])] = Head(row[2], bool(row[3]), row[4], row[5])
+    return found
+
+
+def current(tx: Tx, keys: Sequence[Key]) -> dict[Key, Version]:
+    """The current stored version of each existing key (deleted ones included)."""
+    found: dict[Key, Version] = {}
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        where, params = key_filter(chunk)
+        for row in tx.fetchall(f"SELECT {_COLS} FROM resources WHERE {where}", params):
+            found[(row[0], row[1])] = Version.from_row(row)
+    return found
+
+
+def version_of(tx: Tx, key: Key, version: int) -> Version | None:
+    """A specific version, current or historical."""
+    for table in ("resources", "resource_history"):
+        row = tx.fetchone(
+            f"SELECT {_COLS} FROM {table} WHERE res_type = ? AND res_id = ? AND version = ?",
+            (key[0], key[1], version),
+        )
+        if row is not None:
+            return Version.from_row(row)
+    return None
+
+
+def archive(tx: Tx, keys: Sequence[Key]) -> None:
+    """Move the current versions of ``keys`` to history and drop their index rows."""
+    for chunk in _chunks(list(keys)):
+        where, params = key_filter(chunk)
+        tx.execute(
+            f"INSERT INTO resource_history ({_COLS}) SELECT {_COLS} FROM resources WHERE {where}",
+            params,
+        )
+        for table in INDEX_TABLES:
+            tx.execute(f"DELETE FROM {table} WHERE {where}", params)
+        tx.execute(f"DELETE FROM resources WHERE {where}", params)
+
+
+def insert_versions(tx: Tx, versions: Sequence[Version]) -> None:
+    tx.insert_rows("resources", RESOURCE_COLUMNS, [v.row() for v in versions])
+
+
+def insert_index_rows(tx: Tx, rows_by_table: dict[str, list[tuple[Any, ...]]]) -> None:
+    for table, rows in rows_by_table.items():
+        if rows:
+            cols = ("res_type", "res_id", "patient_key", "param", *INDEX_TABLES[table])
+            tx.insert_rows(table, cols, rows)
+
+
+def history(
+    tx: Tx,
+    res_type: str | None,
+    res_id: str | None,
+    since_ms: int | None,
+    limit: int,
+    offset: int,
+) -> list[Version]:
+    """Versions newest first, for an instance, a type, or the whole system."""
+    where: list[str] = []
+    params: list[Any] = []
+    if res_type:
+        where.append("res_type = ?")
+        params.append(res_type)
+    if res_id:
+        where.append("res_id = ?")
+        params.append(res_id)
+    if since_ms is not None:
+        where.append("last_updated >= ?")
+        params.append(since_ms)
+    cond = ("WHERE " + " AND ".join(where)) if where else ""
+    sql = (
+        f"SELECT {_COLS} FROM (SELECT {_COLS} FROM resources {cond} "
+        f"UNION ALL SELECT {_COLS} FROM resource_history {cond}) AS h "
+        "ORDER BY last_updated DESC, version DESC LIMIT ? OFFSET ?"
+    )
+    rows = tx.fetchall(sql, [*params, *params, limit, offset])
+    return [Version.from_row(r) for r in rows]
+
+
+def history_count(tx: Tx, res_type: str | None, res_id: str | None, since_ms: int | None) -> int:
+    where: list[str] = []
+    params: list[Any] = []
+    if res_type:
+        where.append("res_type = ?")
+        params.append(res_type)
+    if res_id:
+        where.append("res_id = ?")
+        params.append(res_id)
+    if since_ms is not None:
+        where.append("last_updated >= ?")
+        params.append(since_ms)
+    cond = ("WHERE " + " AND ".join(where)) if where else ""
+    total = 0
+    for table in ("resources", "resource_history"):
+        row = tx.fetchone(f"SELECT COUNT(*) FROM {table} {cond}", params)
+        total += int(row[0]) if row else 0
+    return total
