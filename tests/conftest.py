@@ -104,7 +104,9 @@ def _empty_tables(url: str) -> None:
     try:
         with db.transaction() as tx:
             if tx.dialect == "sqlite":
-                names = [r[0] for r in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                names = [
+                    r[0] for r in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+                ]
                 for name in names:
                     if name != "alembic_version" and not name.startswith("sqlite_"):
                         tx.execute(f'DELETE FROM "{name}"')
@@ -170,7 +172,9 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
         self.thread.start()
 
     def stop(self) -> None:

@@ -33,7 +33,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
-            Problem("invalid", str(e.get("msg", "invalid")), ".".join(str(p) for p in e.get("loc", ())))
+            Problem(
+                "invalid", str(e.get("msg", "invalid")), ".".join(str(p) for p in e.get("loc", ()))
+            )
             for e in exc.errors()
         ]
         return responses.outcome(problems, 400)
@@ -42,7 +44,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         # The type only: exception texts may carry patient data.
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return responses.outcome([Problem("exception", "internal error; the request was not applied")], 500)
+        return responses.outcome(
+            [Problem("exception", "internal error; the request was not applied")], 500
+        )
 
 
 def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAPI:
@@ -50,7 +54,9 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
     if migrate:
         upgrade(settings.database_url)
     db = Database(settings.database_url, pool_size=settings.pool_size)
-    app = FastAPI(title="Kizuna", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="Kizuna", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
+    )
     app.state.services = Services(settings, db, Repository(db))
     _install_error_handlers(app)
     app.include_router(operations.router)

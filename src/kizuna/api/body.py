@@ -9,7 +9,12 @@ from starlette.requests import Request
 
 from kizuna.fhir.outcome import FhirError, Problem, bad_request
 
-JSON_TYPES = ("application/fhir+json", "application/json", "application/json-patch+json", "text/json")
+JSON_TYPES = (
+    "application/fhir+json",
+    "application/json",
+    "application/json-patch+json",
+    "text/json",
+)
 
 
 async def read_bytes(request: Request, limit: int) -> bytes:
@@ -36,9 +41,13 @@ def parse_json(raw: bytes) -> Any:
 
 
 def check_content_type(request: Request) -> None:
-    kind = request.headers.get("content-type", "application/fhir+json").split(";")[0].strip().lower()
+    kind = (
+        request.headers.get("content-type", "application/fhir+json").split(";")[0].strip().lower()
+    )
     if "xml" in kind:
-        raise FhirError(415, [Problem("not-supported", "XML is not supported; send application/fhir+json")])
+        raise FhirError(
+            415, [Problem("not-supported", "XML is not supported; send application/fhir+json")]
+        )
     if kind and kind not in JSON_TYPES:
         raise FhirError(415, [Problem("not-supported", f"unsupported Content-Type {kind[:60]!r}")])
 

@@ -76,7 +76,9 @@ def _written(request: Request, svc: Services, written: Any, created_status: int 
     res_type, res_id = outcome.key
     status = outcome.status if outcome.changed else 200
     if status == 201:
-        headers["Location"] = f"{base_url(request, svc)}/{res_type}/{res_id}/_history/{outcome.version}"
+        headers["Location"] = (
+            f"{base_url(request, svc)}/{res_type}/{res_id}/_history/{outcome.version}"
+        )
     prefer = request.headers.get("prefer", "")
     if "return=minimal" in prefer:
         return Response(status_code=status, headers=headers)
@@ -166,7 +168,12 @@ def _search(request: Request, res_type: str, params: list[tuple[str, str]]) -> R
     query = parse(res_type, params, strict=_strict(request))
     page = svc.repo.search(query)
     warnings = [
-        Problem("not-supported", f"search parameter {name!r} is not supported and was ignored", name, "warning")
+        Problem(
+            "not-supported",
+            f"search parameter {name!r} is not supported and was ignored",
+            name,
+            "warning",
+        )
         for name in query.ignored
     ]
     return responses.raw(render.searchset(base_url(request, svc), res_type, params, page, warnings))
@@ -189,7 +196,9 @@ async def create(request: Request, res_type: str) -> Response:
 async def conditional_update(request: Request, res_type: str) -> Response:
     svc = services(request)
     resource = await read_json(request, svc.settings.max_body_bytes)
-    written = await svc.run(svc.repo.conditional_update, _type(res_type), _params(request), resource)
+    written = await svc.run(
+        svc.repo.conditional_update, _type(res_type), _params(request), resource
+    )
     return _written(request, svc, written)
 
 
@@ -233,7 +242,9 @@ async def patch(request: Request, res_type: str, res_id: str) -> Response:
     svc = services(request)
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind != "application/json-patch+json":
-        raise FhirError(415, [Problem("not-supported", "PATCH needs Content-Type application/json-patch+json")])
+        raise FhirError(
+            415, [Problem("not-supported", "PATCH needs Content-Type application/json-patch+json")]
+        )
     operations = await read_json(request, svc.settings.max_body_bytes)
     written = await svc.run(svc.repo.patch, _type(res_type), res_id, operations, _if_match(request))
     return _written(request, svc, written)
@@ -254,4 +265,6 @@ def instance_history(request: Request, res_type: str, res_id: str) -> Response:
 @router.get("/{res_type}/{res_id}/_history/{vid}")
 def vread(request: Request, res_type: str, res_id: str, vid: str) -> Response:
     found = services(request).repo.vread(_type(res_type), res_id, vid)
-    return responses.raw(found.content or "{}", 200, responses.version_headers(found.version, found.last_updated))
+    return responses.raw(
+        found.content or "{}", 200, responses.version_headers(found.version, found.last_updated)
+    )

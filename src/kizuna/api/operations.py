@@ -26,7 +26,9 @@ def everything(request: Request, patient_id: str) -> Response:
     offset = _int_param(params, "_offset", 0)
     types = parse_types(next((v for k, v in params if k == "_type"), None)) or None
     with svc.db.read() as tx:
-        matches, cited, has_next = everything_page(tx, patient_id, _since(params), types, count, offset)
+        matches, cited, has_next = everything_page(
+            tx, patient_id, _since(params), types, count, offset
+        )
     page = Page(SearchQuery("Patient", count=count, offset=offset), matches, cited, None, has_next)
     base = base_url(request, svc)
     return responses.raw(render.searchset(base, f"Patient/{patient_id}/$everything", params, page))

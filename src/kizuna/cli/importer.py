@@ -27,7 +27,12 @@ def import_files(
     files = bulk.files_under(list(paths))
     total = sum(bulk.count_items(f) for f in files)
     reports = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("importing", total=total)
         for path in files:

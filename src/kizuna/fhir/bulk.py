@@ -53,7 +53,11 @@ def files_under(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".json", ".ndjson") and p.is_file()))
+            found.extend(
+                sorted(
+                    p for p in path.rglob("*") if p.suffix in (".json", ".ndjson") and p.is_file()
+                )
+            )
         else:
             found.append(path)
     return found
@@ -120,7 +124,9 @@ def _ndjson_items(path: Path, report: LoadReport) -> Iterator[tuple[str, Any]]:
             report.errors.append(f"{where}: not JSON ({exc})")
 
 
-def load_file(repo: Repository, path: Path, progress: Callable[[int], None] | None = None) -> LoadReport:
+def load_file(
+    repo: Repository, path: Path, progress: Callable[[int], None] | None = None
+) -> LoadReport:
     if path.suffix == ".ndjson":
         report = LoadReport(str(path), "ndjson")
         load_resources(repo, _ndjson_items(path, report), report, progress)
@@ -129,14 +135,20 @@ def load_file(repo: Repository, path: Path, progress: Callable[[int], None] | No
         document = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         return LoadReport(str(path), "json", errors=[f"{path.name}: not JSON ({exc})"])
-    if isinstance(document, dict) and document.get("resourceType") == "Bundle" and document.get("type") in ("transaction", "batch"):
+    if (
+        isinstance(document, dict)
+        and document.get("resourceType") == "Bundle"
+        and document.get("type") in ("transaction", "batch")
+    ):
         return _load_transaction(repo, path, document, progress)
     report = LoadReport(str(path), "json")
     load_resources(repo, iter([(path.name, document)]), report, progress)
     return report
 
 
-def _load_transaction(repo: Repository, path: Path, bundle: dict[str, Any], progress: Callable[[int], None] | None) -> LoadReport:
+def _load_transaction(
+    repo: Repository, path: Path, bundle: dict[str, Any], progress: Callable[[int], None] | None
+) -> LoadReport:
     report = LoadReport(str(path), str(bundle.get("type")))
     try:
         result = bundles.process(repo, bundle, _no_gets)
@@ -157,7 +169,16 @@ def _load_transaction(repo: Repository, path: Path, bundle: dict[str, Any], prog
 
 
 def _no_gets(url: str, tx: Any) -> tuple[int, dict[str, Any]]:
-    return 400, {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-supported", "diagnostics": "GET entries are not run on import"}]}
+    return 400, {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "not-supported",
+                "diagnostics": "GET entries are not run on import",
+            }
+        ],
+    }
 
 
 def count_items(path: Path) -> int:

@@ -66,7 +66,10 @@ def _parse_url(entry: Entry) -> None:
     path, _, query = entry.url.partition("?")
     parts = [p for p in path.split("/") if p]
     if not parts or not is_resource_type(parts[0]):
-        raise bad_request(f"request.url {entry.url[:80]!r} does not name a resource type", f"{entry.where}.request.url")
+        raise bad_request(
+            f"request.url {entry.url[:80]!r} does not name a resource type",
+            f"{entry.where}.request.url",
+        )
     entry.res_type = parts[0]
     if len(parts) >= 2:
         entry.res_id = parts[1]
@@ -81,12 +84,17 @@ def parse_entries(bundle: Any) -> tuple[str, list[Entry]]:
         raise bad_request("the body must be a Bundle", "Bundle")
     kind = bundle.get("type")
     if kind not in ("transaction", "batch"):
-        raise bad_request(f"Bundle.type must be transaction or batch, not {str(kind)[:30]!r}", "Bundle.type")
+        raise bad_request(
+            f"Bundle.type must be transaction or batch, not {str(kind)[:30]!r}", "Bundle.type"
+        )
     raw = bundle.get("entry") or []
     if not isinstance(raw, list):
         raise bad_request("Bundle.entry must be an array", "Bundle.entry")
     if len(raw) > MAX_ENTRIES:
-        raise FhirError(413, [Problem("too-costly", f"at most {MAX_ENTRIES} entries per Bundle", "Bundle.entry")])
+        raise FhirError(
+            413,
+            [Problem("too-costly", f"at most {MAX_ENTRIES} entries per Bundle", "Bundle.entry")],
+        )
     return kind, [_entry(i, e) for i, e in enumerate(raw)]
 
 
@@ -113,11 +121,15 @@ def _entry(index: int, raw: Any) -> Entry:
 def _patch_operations(entry: Entry) -> Any:
     resource = entry.resource or {}
     if resource.get("resourceType") != "Binary" or "data" not in resource:
-        raise bad_request("a PATCH entry must carry a Binary with a JSON Patch", f"{entry.where}.resource")
+        raise bad_request(
+            "a PATCH entry must carry a Binary with a JSON Patch", f"{entry.where}.resource"
+        )
     try:
         return orjson.loads(base64.b64decode(resource["data"], validate=True))
     except (ValueError, orjson.JSONDecodeError):
-        raise bad_request("the PATCH Binary does not hold a JSON Patch", f"{entry.where}.resource.data") from None
+        raise bad_request(
+            "the PATCH Binary does not hold a JSON Patch", f"{entry.where}.resource.data"
+        ) from None
 
 
 class Transaction:
@@ -135,7 +147,16 @@ class Transaction:
     def _single(self, entry: Entry, res_type: str, query: list[tuple[str, str]]) -> str | None:
         found = self.repo.find_ids(self.tx, res_type, query)
         if len(found) > 1:
-            raise FhirError(412, [Problem("multiple-matches", "the condition matches more than one resource", f"{entry.where}.request")])
+            raise FhirError(
+                412,
+                [
+                    Problem(
+                        "multiple-matches",
+                        "the condition matches more than one resource",
+                        f"{entry.where}.request",
+                    )
+                ],
+            )
         return found[0] if found else None
 
     def resolve_ids(self) -> None:
@@ -144,7 +165,10 @@ class Transaction:
                 self._resolve_post(entry)
             elif entry.method in ("PUT", "PATCH", "DELETE") and entry.res_id is None:
                 if entry.query is None:
-                    raise bad_request(f"{entry.method} needs Type/id or Type?criteria", f"{entry.where}.request.url")
+                    raise bad_request(
+                        f"{entry.method} needs Type/id or Type?criteria",
+                        f"{entry.where}.request.url",
+                    )
                 entry.res_id = self._single(entry, entry.res_type, entry.query)
                 if entry.res_id is None and entry.method == "PUT":
                     entry.res_id = (entry.resource or {}).get("id") or new_id()
@@ -153,7 +177,9 @@ class Transaction:
 
     def _resolve_post(self, entry: Entry) -> None:
         if entry.if_none_exist:
-            existing = self._single(entry, entry.res_type, parse_qsl(entry.if_none_exist, keep_blank_values=True))
+            existing = self._single(
+                entry, entry.res_type, parse_qsl(entry.if_none_exist, keep_blank_values=True)
+            )
             if existing:
                 entry.res_id = existing
                 entry.response = {"status": "200 OK", "location": f"{entry.res_type}/{existing}"}
@@ -163,10 +189,15 @@ class Transaction:
     def _conditional_reference(self, reference: str, where: str) -> str:
         res_type, _, query = reference.partition("?")
         if not is_resource_type(res_type):
-            raise bad_request(f"conditional reference {reference[:80]!r} names no resource type", where)
+            raise bad_request(
+                f"conditional reference {reference[:80]!r} names no resource type", where
+            )
         found = self.repo.find_ids(self.tx, res_type, parse_qsl(query, keep_blank_values=True))
         if len(found) != 1:
-            raise bad_request(f"conditional reference {reference[:80]!r} matches {len(found)} resources, not 1", where)
+            raise bad_request(
+                f"conditional reference {reference[:80]!r} matches {len(found)} resources, not 1",
+                where,
+            )
         return f"{res_type}/{found[0]}"
 
     def build_ops(self) -> None:
@@ -182,13 +213,17 @@ class Transaction:
     def _build_op(self, entry: Entry, resolved: dict[str, str]) -> None:
         if entry.method == "DELETE":
             if entry.res_id is not None:
-                self.ops.append((entry, writes.Delete(entry.res_type, entry.res_id, entry.if_match)))
+                self.ops.append(
+                    (entry, writes.Delete(entry.res_type, entry.res_id, entry.if_match))
+                )
             else:
                 entry.response = {"status": "204 No Content"}
             return
         if entry.method == "PATCH":
             if entry.res_id is None:
-                raise bad_request("the PATCH condition matched no resource", f"{entry.where}.request.url")
+                raise bad_request(
+                    "the PATCH condition matched no resource", f"{entry.where}.request.url"
+                )
             current = self.repo.read(entry.res_type, entry.res_id, self.tx)
             body = apply_json_patch(orjson.loads(current.content or "{}"), _patch_operations(entry))
         else:
@@ -210,7 +245,11 @@ class Transaction:
         self.ops.append((entry, writes.Put(body, if_match=entry.if_match)))
 
     def check_references(self) -> None:
-        written = {(op.resource["resourceType"], op.resource["id"]) for _, op in self.ops if isinstance(op, writes.Put)}
+        written = {
+            (op.resource["resourceType"], op.resource["id"])
+            for _, op in self.ops
+            if isinstance(op, writes.Put)
+        }
         deleted = {(op.res_type, op.res_id) for _, op in self.ops if isinstance(op, writes.Delete)}
         wanted: dict[tuple[str, str], str] = {}
         for entry, op in self.ops:
@@ -226,7 +265,11 @@ class Transaction:
         for key, where in wanted.items():
             head = present.get(key)
             if head is None or head.deleted or key in deleted:
-                self.problems.append(Problem("not-found", f"reference to {key[0]}/{key[1]}, which does not exist", where))
+                self.problems.append(
+                    Problem(
+                        "not-found", f"reference to {key[0]}/{key[1]}, which does not exist", where
+                    )
+                )
 
     def write(self) -> None:
         outcomes = writes.apply(self.tx, [op for _, op in self.ops])
@@ -237,7 +280,11 @@ class Transaction:
         for entry in self.entries:
             if entry.method in ("GET", "HEAD"):
                 status, body = self.on_get(entry.url, self.tx)
-                entry.response = {"status": str(status), "resource": body} if status < 300 else {"status": str(status), "outcome": body}
+                entry.response = (
+                    {"status": str(status), "resource": body}
+                    if status < 300
+                    else {"status": str(status), "outcome": body}
+                )
 
 
 def _response(outcome: writes.Outcome) -> dict[str, Any]:
@@ -291,4 +338,4 @@ def process(repo: Repository, bundle: Any, on_get: GetHandler) -> dict[str, Any]
     return response_bundle(kind, runner(repo, entries, on_get))
 
 
-__all__ = ["operation_outcome", "process", "check_resource"]
+__all__ = ["check_resource", "operation_outcome", "process"]

@@ -52,7 +52,9 @@ def error(status: int, code: str, diagnostics: str, expression: str | None = Non
     return FhirError(status, [Problem(code, diagnostics, expression)])
 
 
-def bad_request(diagnostics: str, expression: str | None = None, code: str = "invalid") -> FhirError:
+def bad_request(
+    diagnostics: str, expression: str | None = None, code: str = "invalid"
+) -> FhirError:
     return error(400, code, diagnostics, expression)
 
 

@@ -17,7 +17,10 @@ from kizuna.fhir.outcome import Problem, operation_outcome
 from kizuna.fhir.search.engine import Hit, Page
 from kizuna.store.resources import Version
 
-SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+}
 _ALWAYS = ("resourceType", "id", "meta")
 
 
@@ -112,7 +115,8 @@ def _history_entry(base: str, version: Version) -> str:
     }
     body = f',"resource":{version.content}' if version.content else ""
     return (
-        f'{{"fullUrl":{_dumps(url)}{body},"request":{_dumps({"method": method, "url": request_url})},'
+        f'{{"fullUrl":{_dumps(url)}{body},'
+        f'"request":{_dumps({"method": method, "url": request_url})},'
         f'"response":{_dumps(response)}}}'
     )
 
@@ -124,7 +128,9 @@ def history_bundle(
     if offset + len(versions) < total:
         links.append(_link("next", f"{base}/{path}?_count={count}&_offset={offset + count}"))
     if offset > 0:
-        links.append(_link("previous", f"{base}/{path}?_count={count}&_offset={max(0, offset - count)}"))
+        links.append(
+            _link("previous", f"{base}/{path}?_count={count}&_offset={max(0, offset - count)}")
+        )
     entries = ",".join(_history_entry(base, v) for v in versions)
     return (
         f'{{"resourceType":"Bundle","type":"history","total":{total},'

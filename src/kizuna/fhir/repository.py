@@ -113,7 +113,9 @@ class Repository:
         with self.db.read() as tx:
             return engine.search(tx, query, limits)
 
-    def find_ids(self, tx: Tx, res_type: str, params: Sequence[tuple[str, str]], limit: int = 2) -> list[str]:
+    def find_ids(
+        self, tx: Tx, res_type: str, params: Sequence[tuple[str, str]], limit: int = 2
+    ) -> list[str]:
         """Ids matching a conditional-interaction query (at most ``limit``)."""
         query = parse(res_type, params, strict=True)
         if not query.clauses:
@@ -135,7 +137,14 @@ class Repository:
                     raise precondition_failed("If-None-Exist matches more than one resource")
                 if existing:
                     found = self.read(resource["resourceType"], existing[0], tx)
-                    done = writes.Outcome((found.res_type, found.res_id), found.version, found.last_updated, 200, False, found.content)
+                    done = writes.Outcome(
+                        (found.res_type, found.res_id),
+                        found.version,
+                        found.last_updated,
+                        200,
+                        False,
+                        found.content,
+                    )
                     return Written(done, warnings)
             body = {**resource, "id": new_id()}
             (outcome,) = writes.apply(tx, [writes.Put(body)])
@@ -152,7 +161,8 @@ class Repository:
         warnings = check_resource(resource, res_type)
         if resource.get("id") != res_id:
             raise bad_request(
-                f"the resource's id {str(resource.get('id'))[:70]!r} does not match the URL's {res_id!r}",
+                f"the resource's id {str(resource.get('id'))[:70]!r} "
+                f"does not match the URL's {res_id!r}",
                 f"{res_type}.id",
             )
         with self.db.transaction() as tx:
@@ -171,7 +181,9 @@ class Repository:
                 raise precondition_failed("the conditional update matches more than one resource")
             if existing:
                 if resource.get("id") not in (None, existing[0]):
-                    raise bad_request("the resource's id differs from the matched resource", f"{res_type}.id")
+                    raise bad_request(
+                        "the resource's id differs from the matched resource", f"{res_type}.id"
+                    )
                 body = {**resource, "id": existing[0]}
             else:
                 body = {**resource, "id": resource.get("id") or new_id()}
@@ -189,7 +201,8 @@ class Repository:
             current = self.read(res_type, res_id, tx)
             if if_match is not None and if_match != current.version:
                 raise precondition_failed(
-                    f"{res_type}/{res_id} is at version {current.version}, not {if_match} (If-Match)"
+                    f"{res_type}/{res_id} is at version {current.version}, "
+                    f"not {if_match} (If-Match)"
                 )
             patched = apply_json_patch(orjson.loads(current.content or "{}"), operations)
             if patched.get("id") != res_id or patched.get("resourceType") != res_type:
@@ -206,7 +219,9 @@ class Repository:
             (outcome,) = writes.apply(tx, [writes.Delete(res_type, res_id)])
         return outcome
 
-    def conditional_delete(self, res_type: str, params: Sequence[tuple[str, str]]) -> list[writes.Outcome]:
+    def conditional_delete(
+        self, res_type: str, params: Sequence[tuple[str, str]]
+    ) -> list[writes.Outcome]:
         with self.db.transaction() as tx:
             existing = self.find_ids(tx, res_type, params, limit=2)
             if len(existing) > 1:
@@ -222,9 +237,15 @@ def apply_json_patch(document: dict[str, Any], operations: Any) -> dict[str, Any
         patch = jsonpatch.JsonPatch(operations)
         result = patch.apply(copy.deepcopy(document))
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise FhirError(422, [Problem("processing", f"JSON Patch failed: {exc}", "patch")]) from None
+        raise FhirError(
+            422, [Problem("processing", f"JSON Patch failed: {exc}", "patch")]
+        ) from None
     except (TypeError, KeyError, IndexError, ValueError) as exc:
-        raise FhirError(422, [Problem("processing", f"JSON Patch is malformed: {exc}", "patch")]) from None
+        raise FhirError(
+            422, [Problem("processing", f"JSON Patch is malformed: {exc}", "patch")]
+        ) from None
     if not isinstance(result, dict):
-        raise FhirError(422, [Problem("processing", "JSON Patch result is not a resource", "patch")])
+        raise FhirError(
+            422, [Problem("processing", "JSON Patch result is not a resource", "patch")]
+        )
     return result

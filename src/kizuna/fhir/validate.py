@@ -35,7 +35,9 @@ def _problems(issues: list[Any], prefix: str, res_type: str) -> list[Problem]:
     ]
 
 
-def check_resource(resource: Any, expected_type: str | None = None, where: str = "") -> list[Problem]:
+def check_resource(
+    resource: Any, expected_type: str | None = None, where: str = ""
+) -> list[Problem]:
     """Validate ``resource``; raise :class:`FhirError` on errors, return the warnings.
 
     ``where`` prefixes locations (e.g. ``Bundle.entry[3].resource``) inside bundles.
@@ -52,9 +54,15 @@ def check_resource(resource: Any, expected_type: str | None = None, where: str =
     if expected_type and res_type != expected_type:
         raise FhirError(
             400,
-            [Problem("invalid", f"resourceType {res_type} does not match the URL's {expected_type}", at)],
+            [
+                Problem(
+                    "invalid",
+                    f"resourceType {res_type} does not match the URL's {expected_type}",
+                    at,
+                )
+            ],
         )
-    structural = _problems(validate(resource), where, res_type)
+    structural = _problems(validate(resource, strict=True), where, res_type)
     errors = [p for p in structural if p.severity in ("error", "fatal")]
     if errors:
         raise FhirError(400, errors)

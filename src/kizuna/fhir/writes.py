@@ -66,9 +66,11 @@ def content_hash(resource: dict[str, Any]) -> str:
     meta = resource.get("meta")
     if meta:
         kept = {k: v for k, v in meta.items() if k not in ("versionId", "lastUpdated")}
-        resource = {**resource, "meta": kept} if kept else {
-            k: v for k, v in resource.items() if k != "meta"
-        }
+        resource = (
+            {**resource, "meta": kept}
+            if kept
+            else {k: v for k, v in resource.items() if k != "meta"}
+        )
     digest = hashlib.blake2b(orjson.dumps(resource, option=orjson.OPT_SORT_KEYS), digest_size=16)
     return digest.hexdigest()
 
@@ -94,7 +96,9 @@ def index_rows(
         values = getattr(rows, attr)
         if values:
             out[table] = [
-                (res_type, res_id, pkey, *value) for value in values if value[0] not in _COLUMN_PARAMS
+                (res_type, res_id, pkey, *value)
+                for value in values
+                if value[0] not in _COLUMN_PARAMS
             ]
     return out
 
@@ -119,7 +123,9 @@ class _Batch:
         if previous is not None:
             self.intermediate.append(previous)
         self.final[key] = version
-        self.heads[key] = sql.Head(version.version, version.deleted, version.hash, version.patient_key)
+        self.heads[key] = sql.Head(
+            version.version, version.deleted, version.hash, version.patient_key
+        )
         if rows is None:
             self.index.pop(key, None)
         else:

@@ -38,7 +38,9 @@ class Tx(Protocol):
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         """Insert many rows at once (COPY on PostgreSQL for large batches)."""
         ...
 
@@ -57,7 +59,9 @@ class DatabaseUrl:
         scheme = urlparse(url).scheme
         if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
             return cls("postgresql", url.replace("postgresql+psycopg://", "postgresql://"))
-        raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+        raise ValueError(
+            f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://"
+        )
 
 
 #: Below this many rows an INSERT is cheaper than starting a COPY.
@@ -94,7 +98,9 @@ class _SqliteTx:
         row: Row | None = self._conn.execute(sql, params).fetchone()
         return row
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         if rows:
             self._conn.executemany(_insert_sql(table, tuple(columns)), rows)
 
@@ -121,7 +127,9 @@ class _PostgresTx:
         row: Row | None = self._cur.fetchone()
         return row
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         if not rows:
             return
         if len(rows) < COPY_THRESHOLD:

@@ -10,7 +10,17 @@ from kizuna.fhir.search.query import MODIFIERS
 from kizuna.fhir.searchparams import params_for
 
 SEARCHABLE = frozenset(MODIFIERS)
-INTERACTIONS = ("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type")
+INTERACTIONS = (
+    "read",
+    "vread",
+    "update",
+    "patch",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+)
 
 
 def _search_params(res_type: str) -> list[dict[str, Any]]:
@@ -41,12 +51,21 @@ def _resource(res_type: str) -> dict[str, Any]:
     }
     if res_type == "Patient":
         entry["operation"] = [
-            {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
-            {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+            {
+                "name": "everything",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+            },
+            {
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+            },
         ]
     if res_type == "Group":
         entry["operation"] = [
-            {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"}
+            {
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+            }
         ]
     return entry
 
@@ -71,7 +90,11 @@ def capability_statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "resource": list(_resources()),
-                "interaction": [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}],
+                "interaction": [
+                    {"code": "transaction"},
+                    {"code": "batch"},
+                    {"code": "history-system"},
+                ],
                 "searchParam": [
                     {"name": "_count", "type": "number"},
                     {"name": "_offset", "type": "number"},
@@ -81,7 +104,10 @@ def capability_statement(base: str) -> dict[str, Any]:
                     {"name": "_elements", "type": "string"},
                 ],
                 "operation": [
-                    {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                    }
                 ],
             }
         ],

@@ -23,7 +23,10 @@ from kizuna.fhir.types import is_resource_type
 from kizuna.store.db import Database, Tx
 
 BATCH = 2000
-_COLUMNS = "job_id, kind, group_id, types, since_ms, status, request_url, owner, created_ms, finished_ms, output, error"
+_COLUMNS = (
+    "job_id, kind, group_id, types, since_ms, status, request_url, owner, "
+    "created_ms, finished_ms, output, error"
+)
 
 
 @dataclass
@@ -45,7 +48,20 @@ class Job:
     def from_row(cls, row: tuple[Any, ...]) -> Job:
         types = [t for t in (row[3] or "").split(",") if t]
         output = orjson.loads(row[10]) if row[10] else []
-        return cls(row[0], row[1], row[2], types, row[4], row[5], row[6], row[7], row[8], row[9], output, row[11])
+        return cls(
+            row[0],
+            row[1],
+            row[2],
+            types,
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            output,
+            row[11],
+        )
 
 
 def parse_types(value: str | None) -> list[str]:
@@ -68,16 +84,35 @@ class Exporter:
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
 
-    def start(self, kind: str, request_url: str, types: list[str], since_ms: int | None,
-              group_id: str | None = None, owner: str | None = None) -> str:
+    def start(
+        self,
+        kind: str,
+        request_url: str,
+        types: list[str],
+        since_ms: int | None,
+        group_id: str | None = None,
+        owner: str | None = None,
+    ) -> str:
         job_id = uuid.uuid4().hex
         with self.db.transaction() as tx:
             if group_id is not None:
                 self._group_members(tx, group_id)
             tx.execute(
                 f"INSERT INTO export_jobs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (job_id, kind, group_id, ",".join(types), since_ms, "accepted", request_url, owner,
-                 now_ms(), None, None, None),
+                (
+                    job_id,
+                    kind,
+                    group_id,
+                    ",".join(types),
+                    since_ms,
+                    "accepted",
+                    request_url,
+                    owner,
+                    now_ms(),
+                    None,
+                    None,
+                    None,
+                ),
             )
         self._pool.submit(self._run, job_id)
         return job_id
@@ -108,7 +143,11 @@ class Exporter:
             "request": job.request_url,
             "requiresAccessToken": True,
             "output": [
-                {"type": o["type"], "url": f"{base}/$export-file/{job.job_id}/{o['file']}", "count": o["count"]}
+                {
+                    "type": o["type"],
+                    "url": f"{base}/$export-file/{job.job_id}/{o['file']}",
+                    "count": o["count"],
+                }
                 for o in job.output
             ],
             "error": [],
@@ -135,10 +174,13 @@ class Exporter:
         with self.db.transaction() as tx:
             tx.execute("UPDATE export_jobs SET status = ? WHERE job_id = ?", (status, job_id))
 
-    def _finish(self, job_id: str, status: str, output: list[dict[str, Any]], error: str | None) -> None:
+    def _finish(
+        self, job_id: str, status: str, output: list[dict[str, Any]], error: str | None
+    ) -> None:
         with self.db.transaction() as tx:
             tx.execute(
-                "UPDATE export_jobs SET status = ?, finished_ms = ?, output = ?, error = ? WHERE job_id = ?",
+                "UPDATE export_jobs SET status = ?, finished_ms = ?, output = ?, error = ? "
+                "WHERE job_id = ?",
                 (status, now_ms(), orjson.dumps(output).decode(), error, job_id),
             )
 
@@ -176,25 +218,35 @@ class Exporter:
         folder.mkdir(parents=True, exist_ok=True)
         with self.db.read() as tx:
             where, params = self._scope(tx, job)
-            types = job.types or [r[0] for r in tx.fetchall(
-                f"SELECT DISTINCT res_type FROM resources WHERE {where} ORDER BY res_type", params)]
+            types = job.types or [
+                r[0]
+                for r in tx.fetchall(
+                    f"SELECT DISTINCT res_type FROM resources WHERE {where} ORDER BY res_type",
+                    params,
+                )
+            ]
         output = []
         for res_type in types:
-            count = self._write_type(folder / f"{res_type}.ndjson", res_type, where, params, job.job_id)
+            count = self._write_type(
+                folder / f"{res_type}.ndjson", res_type, where, params, job.job_id
+            )
             if count:
                 output.append({"type": res_type, "file": f"{res_type}.ndjson", "count": count})
             else:
                 (folder / f"{res_type}.ndjson").unlink(missing_ok=True)
         return output
 
-    def _write_type(self, path: Path, res_type: str, where: str, params: list[Any], job_id: str) -> int:
+    def _write_type(
+        self, path: Path, res_type: str, where: str, params: list[Any], job_id: str
+    ) -> int:
         count = 0
         last = ""
         with path.open("w", encoding="utf-8") as out:
             while job_id not in self._cancelled:
                 with self.db.read() as tx:
                     rows = tx.fetchall(
-                        f"SELECT res_id, content FROM resources WHERE res_type = ? AND res_id > ? AND {where} "
+                        "SELECT res_id, content FROM resources "
+                        f"WHERE res_type = ? AND res_id > ? AND {where} "
                         "ORDER BY res_id LIMIT ?",
                         [res_type, last, *params, BATCH],
                     )

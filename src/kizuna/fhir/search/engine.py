@@ -50,7 +50,9 @@ def search(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> Page:
         page.total = count(tx, query, limits)
         return page
     if query.count > 0:
-        sql, params = build.select_page(query, limits(query.res_type), query.count + 1, query.offset)
+        sql, params = build.select_page(
+            query, limits(query.res_type), query.count + 1, query.offset
+        )
         rows = tx.fetchall(sql, params)
         page.has_next = len(rows) > query.count
         page.matches = [(r[0], r[1], r[2]) for r in rows[: query.count]]
@@ -63,7 +65,9 @@ def search(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> Page:
 def _total(tx: Tx, query: SearchQuery, page: Page, limits: Limits) -> int | None:
     if query.total == "none":
         return None
-    if query.total == "auto" and not page.has_next and query.count > 0:
+    if query.count == 0:  # a request for the total alone
+        return count(tx, query, limits)
+    if query.total == "auto" and not page.has_next:
         return query.offset + len(page.matches)
     if query.total == "auto":
         return None
@@ -143,7 +147,11 @@ def _includes(tx: Tx, includes: list[Include], matches: list[Hit], limits: Limit
         active = [i for i in includes if round_no == 0 or i.iterate]
         keys: list[tuple[str, str]] = []
         for inc in active:
-            found = _reverse_keys(tx, inc, frontier) if inc.reverse else _forward_keys(tx, inc, frontier)
+            found = (
+                _reverse_keys(tx, inc, frontier)
+                if inc.reverse
+                else _forward_keys(tx, inc, frontier)
+            )
             keys.extend(k for k in found if k not in seen)
         if not keys:
             break

@@ -1,4 +1,4 @@
-"""Comparison prefixes of date, number and quantity searches (eq, ne, gt, lt, ge, le, sa, eb, ap)."""
+"""Comparison prefixes of date, number and quantity searches (eq ne gt lt ge le sa eb ap)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ def split_prefix(value: str) -> tuple[str, str]:
     return "eq", value
 
 
-def range_condition(low_col: str, high_col: str, prefix: str, low: float, high: float) -> tuple[str, list[float]]:
+def range_condition(
+    low_col: str, high_col: str, prefix: str, low: float, high: float
+) -> tuple[str, list[float]]:
     """Match a stored range [low_col, high_col] against the query range [low, high]."""
     if prefix == "eq":
         return f"({low_col} >= ? AND {high_col} <= ?)", [low, high]

@@ -19,7 +19,7 @@ DEFAULT_COUNT = 20
 MAX_COUNT = 1000
 MAX_CLAUSES = 40
 MAX_OR_VALUES = 100
-MAX_VALUE_LENGTH = 2048
+MAX_VALUE_LENGTH = 8192
 MAX_HAS_DEPTH = 2
 MAX_INCLUDES = 10
 MAX_OFFSET = 100_000
@@ -200,7 +200,15 @@ def _sort_keys(res_type: str, value: str) -> list[SortKey]:
             keys.append(SortKey(code, descending, None))
             continue
         param = _lookup(res_type, code, "_sort")
-        if param is None or param.type not in ("string", "token", "date", "number", "quantity", "uri", "reference"):
+        if param is None or param.type not in (
+            "string",
+            "token",
+            "date",
+            "number",
+            "quantity",
+            "uri",
+            "reference",
+        ):
             raise bad_request(f"cannot sort {res_type} by {code!r}", "_sort")
         keys.append(SortKey(code, descending, param))
     if len(keys) > 5:

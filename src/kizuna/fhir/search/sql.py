@@ -53,7 +53,9 @@ def _identifier_ids(clause: Clause) -> Condition:
 
 
 def _resource_ids(res_type: str, cond: Condition) -> Condition:
-    sql = f"SELECT r2.res_id FROM resources r2 WHERE r2.res_type = ? AND r2.deleted = 0 AND {cond[0]}"
+    sql = (
+        f"SELECT r2.res_id FROM resources r2 WHERE r2.res_type = ? AND r2.deleted = 0 AND {cond[0]}"
+    )
     return sql, [res_type, *cond[1]]
 
 
@@ -62,7 +64,8 @@ def _special_ids(clause: Clause) -> Condition:
         ids = [split_pipe(v)[-1] for v in clause.values]
         return _resource_ids(clause.res_type, (f"r2.res_id IN ({','.join('?' * len(ids))})", ids))
     conds = [
-        date.condition_on("r2.last_updated", "r2.last_updated", v, clause.label) for v in clause.values
+        date.condition_on("r2.last_updated", "r2.last_updated", v, clause.label)
+        for v in clause.values
     ]
     return _resource_ids(clause.res_type, any_of(conds))
 
@@ -71,7 +74,12 @@ def _chain_ids(clause: Clause) -> Condition:
     parts: list[Condition] = []
     for inner in clause.inners:
         inner_sql, inner_params = clause_ids(inner)[0]
-        parts.append((f"(i.target_type = ? AND i.target_id IN ({inner_sql}))", [inner.res_type, *inner_params]))
+        parts.append(
+            (
+                f"(i.target_type = ? AND i.target_id IN ({inner_sql}))",
+                [inner.res_type, *inner_params],
+            )
+        )
     return _index_ids(clause.res_type, "sp_reference", clause.code, any_of(parts))
 
 

@@ -49,7 +49,9 @@ def _resource_columns() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
-    op.create_table("resources", *_resource_columns(), sa.PrimaryKeyConstraint("res_type", "res_id"))
+    op.create_table(
+        "resources", *_resource_columns(), sa.PrimaryKeyConstraint("res_type", "res_id")
+    )
     op.create_index("ix_resources_type_updated", "resources", ["res_type", "last_updated"])
     op.create_index("ix_resources_updated", "resources", ["last_updated"])
     op.create_index("ix_resources_patient", "resources", ["patient_key"])

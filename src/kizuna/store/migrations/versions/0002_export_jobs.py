@@ -24,7 +24,9 @@ def upgrade() -> None:
         sa.Column("group_id", sa.Text),
         sa.Column("types", sa.Text),  # comma-separated, empty for all
         sa.Column("since_ms", sa.BigInteger),
-        sa.Column("status", sa.Text, nullable=False),  # accepted | running | done | failed | cancelled
+        sa.Column(
+            "status", sa.Text, nullable=False
+        ),  # accepted | running | done | failed | cancelled
         sa.Column("request_url", sa.Text, nullable=False),
         sa.Column("owner", sa.Text),
         sa.Column("created_ms", sa.BigInteger, nullable=False),

@@ -1,0 +1,497 @@
+"""Must show 2: search, on both backends, checked against answers computed from the input.
+
+Five Synthea bundles and a small Japanese data set are loaded over HTTP. Each query's
+expected result is computed here, in Python, from the very resources that were sent, and
+compared with what the server returns (following every ``next`` link).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from tests.fhir_server.support import post_transaction, resolve_refs, synthea_bundles
+
+Resource = dict[str, Any]
+
+
+@pytest.fixture
+def loaded(fhir: httpx.Client) -> dict[str, list[Resource]]:
+    """Resources as stored (ids resolved), by type."""
+    by_type: dict[str, list[Resource]] = {}
+    for bundle in [*synthea_bundles(5), _japanese_bundle()]:
+        mapping = post_transaction(fhir, bundle)
+        for entry in bundle["entry"]:
+            key = mapping[entry["fullUrl"]]
+            resource = resolve_refs(entry["resource"], mapping)
+            resource["id"] = key.split("/")[1]
+            by_type.setdefault(resource["resourceType"], []).append(resource)
+    return by_type
+
+
+def _japanese_bundle() -> dict[str, Any]:
+    names = [
+        ("p1", "ヤマダ", "タロウ", "山田", "太郎", "1970-05-01", "male"),
+        ("p2", "やまだ", "はなこ", "山田", "花子", "1972-11-30", "female"),
+        ("p3", "ﾔﾏﾀﾞ", "ｼﾞﾛｳ", "山田", "次郎", "2001-02-03", "male"),
+        ("p4", "スズキ", "イチロウ", "鈴木", "一郎", "1985-08-15", "male"),
+    ]
+    entries: list[dict[str, Any]] = []
+    for key, kana_f, kana_g, kanji_f, kanji_g, birth, sex in names:
+        patient = {
+            "resourceType": "Patient",
+            "identifier": [
+                {"system": "urn:oid:1.2.392.100495.20.3.51.11319911234", "value": f"JP-{key}"}
+            ],
+            "name": [
+                {"use": "official", "family": kanji_f, "given": [kanji_g]},
+                {"use": "usual", "family": kana_f, "given": [kana_g]},
+            ],
+            "gender": sex,
+            "birthDate": birth,
+            "address": [{"state": "東京都", "city": "千代田区", "postalCode": "100-0001"}],
+        }
+        entries.append(
+            {
+                "fullUrl": f"urn:uuid:jp-{key}",
+                "resource": patient,
+                "request": {"method": "POST", "url": "Patient"},
+            }
+        )
+        for n, probability in enumerate((0.12, 0.5)):
+            entries.append(
+                {
+                    "fullUrl": f"urn:uuid:jp-{key}-risk{n}",
+                    "resource": {
+                        "resourceType": "RiskAssessment",
+                        "status": "final",
+                        "subject": {"reference": f"urn:uuid:jp-{key}"},
+                        "prediction": [{"probabilityDecimal": probability + len(key) / 100}],
+                    },
+                    "request": {"method": "POST", "url": "RiskAssessment"},
+                }
+            )
+    entries.append(
+        {
+            "fullUrl": "urn:uuid:jp-vs",
+            "resource": {
+                "resourceType": "ValueSet",
+                "status": "active",
+                "url": "http://jpfhir.jp/fhir/core/ValueSet/JP_Gender_VS",
+            },
+            "request": {"method": "POST", "url": "ValueSet"},
+        }
+    )
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _all_ids(client: httpx.Client, path: str, params: dict[str, str]) -> list[str]:
+    """Every match's id, following next links."""
+    ids: list[str] = []
+    url: str | None = path
+    query: dict[str, str] | None = {**params, "_count": params.get("_count", "50")}
+    pages = 0
+    while url:
+        response = client.get(url, params=query)
+        assert response.status_code == 200, response.text[:800]
+        bundle = response.json()
+        ids += [
+            e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"
+        ]
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+        query = None
+        pages += 1
+        assert pages < 200
+    return ids
+
+
+def _expect(
+    client: httpx.Client,
+    loaded: dict[str, list[Resource]],
+    res_type: str,
+    params: dict[str, str],
+    predicate: Callable[[Resource], bool],
+) -> set[str]:
+    expected = {r["id"] for r in loaded[res_type] if predicate(r)}
+    found = _all_ids(client, f"/{res_type}", params)
+    assert len(found) == len(set(found)), "paging must not repeat a match"
+    assert set(found) == expected, (params, len(found), len(expected))
+    return expected
+
+
+def _codings(concept: Any) -> list[dict[str, Any]]:
+    return (concept or {}).get("coding", [])
+
+
+def _has_code(r: Resource, system: str | None, code: str) -> bool:
+    return any(
+        c.get("code") == code and (system is None or c.get("system") == system)
+        for c in _codings(r.get("code"))
+    )
+
+
+def test_token_search(fhir: httpx.Client, loaded: dict[str, list[Resource]]) -> None:
+    observation = next(o for o in loaded["Observation"] if o.get("valueQuantity"))
+    coding = observation["code"]["coding"][0]
+    system, code = coding["system"], coding["code"]
+    assert _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"code": f"{system}|{code}"},
+        lambda r: _has_code(r, system, code),
+    )
+    _expect(fhir, loaded, "Observation", {"code": code}, lambda r: _has_code(r, None, code))
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"code": f"{system}|"},
+        lambda r: any(c.get("system") == system for c in _codings(r.get("code"))),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"code:not": f"{system}|{code}"},
+        lambda r: not _has_code(r, system, code),
+    )
+    word = coding["display"].split()[0]
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"code:text": word.lower()},
+        lambda r: (
+            any(word.lower() in (c.get("display") or "").lower() for c in _codings(r.get("code")))
+            or word.lower() in (r.get("code", {}).get("text") or "").lower()
+        ),
+    )
+    _expect(fhir, loaded, "Patient", {"gender": "female"}, lambda r: r.get("gender") == "female")
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"identifier": "urn:oid:1.2.392.100495.20.3.51.11319911234|JP-p2"},
+        lambda r: any(i.get("value") == "JP-p2" for i in r.get("identifier", [])),
+    )
+    # OR within a parameter, AND across repeats
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"gender": "female,male"},
+        lambda r: r.get("gender") in ("female", "male"),
+    )
+
+
+def _name_parts(r: Resource) -> list[str]:
+    parts: list[str] = []
+    for name in r.get("name", []):
+        parts += [name.get("family", ""), *name.get("given", [])]
+    return parts
+
+
+def test_japanese_name_search_is_normalised(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    yamada = {
+        r["id"]
+        for r in loaded["Patient"]
+        if any(p in ("ヤマダ", "やまだ", "ﾔﾏﾀﾞ") for p in _name_parts(r))
+    }
+    assert len(yamada) == 3
+    for query in ("ヤマダ", "やまだ", "ﾔﾏﾀﾞ", "ヤマ"):
+        assert set(_all_ids(fhir, "/Patient", {"name": query})) == yamada, query
+    kanji = {r["id"] for r in loaded["Patient"] if "山田" in _name_parts(r)}
+    assert set(_all_ids(fhir, "/Patient", {"name": "山田"})) == kanji
+    taro = {r["id"] for r in loaded["Patient"] if "タロウ" in _name_parts(r)}
+    assert set(_all_ids(fhir, "/Patient", {"name": "ヤマダ　タロウ"})) == taro
+    assert set(_all_ids(fhir, "/Patient", {"family:exact": "やまだ"})) == {
+        r["id"]
+        for r in loaded["Patient"]
+        if any(n.get("family") == "やまだ" for n in r.get("name", []))
+    }
+    assert set(_all_ids(fhir, "/Patient", {"given:contains": "ロウ"})) == {
+        r["id"]
+        for r in loaded["Patient"]
+        if any("ロウ" in g or "ﾛｳ" in g for n in r.get("name", []) for g in n.get("given", []))
+    }
+    assert set(_all_ids(fhir, "/Patient", {"address-city": "千代田"})) == {
+        r["id"]
+        for r in loaded["Patient"]
+        if any("千代田" in a.get("city", "") for a in r.get("address", []))
+    }
+
+
+def test_string_search_on_latin_names(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    patient = next(r for r in loaded["Patient"] if r["name"][0].get("family", "").isascii())
+    family = patient["name"][0]["family"]
+    prefix = family[:3]
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"family": prefix.lower()},
+        lambda r: any(
+            n.get("family", "").lower().startswith(prefix.lower()) for n in r.get("name", [])
+        ),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"family:exact": family},
+        lambda r: any(n.get("family") == family for n in r.get("name", [])),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"family:exact": family.lower()},
+        lambda r: any(n.get("family") == family.lower() for n in r.get("name", [])),
+    )
+
+
+def _effective(r: Resource) -> str:
+    return r.get("effectiveDateTime") or r.get("effectivePeriod", {}).get("start", "")
+
+
+def test_date_search_with_prefixes_and_precision(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    stamps = sorted(_effective(o) for o in loaded["Observation"] if o.get("effectiveDateTime"))
+    middle = stamps[len(stamps) // 2]
+    day, month, year = middle[:10], middle[:7], middle[:4]
+    only_dt = [o for o in loaded["Observation"] if "effectivePeriod" not in o]
+    assert len(only_dt) == len(loaded["Observation"])
+    _expect(fhir, loaded, "Observation", {"date": year}, lambda r: _effective(r)[:4] == year)
+    _expect(fhir, loaded, "Observation", {"date": month}, lambda r: _effective(r)[:7] == month)
+    _expect(fhir, loaded, "Observation", {"date": f"ge{day}"}, lambda r: _effective(r)[:10] >= day)
+    _expect(fhir, loaded, "Observation", {"date": f"lt{day}"}, lambda r: _effective(r)[:10] < day)
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"birthdate": "le1972-11-30", "name": "山田"},
+        lambda r: r["birthDate"] <= "1972-11-30" and "山田" in _name_parts(r),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"birthdate": "gt1972-11-30", "name": "山田"},
+        lambda r: r["birthDate"] > "1972-11-30" and "山田" in _name_parts(r),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"birthdate": "ne1970-05-01", "name": "山田"},
+        lambda r: r["birthDate"] != "1970-05-01" and "山田" in _name_parts(r),
+    )
+    # ranges: sa / eb on the year after the median
+    following = str(int(year) + 1)
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"date": f"sa{following}"},
+        lambda r: _effective(r)[:4] > following,
+    )
+    _expect(fhir, loaded, "Observation", {"date": f"eb{year}"}, lambda r: _effective(r)[:4] < year)
+
+
+def test_reference_search(fhir: httpx.Client, loaded: dict[str, list[Resource]]) -> None:
+    patient = loaded["Patient"][0]["id"]
+    subject = lambda r: r.get("subject", {}).get("reference") == f"Patient/{patient}"  # noqa: E731
+    _expect(fhir, loaded, "Observation", {"subject": f"Patient/{patient}"}, subject)
+    _expect(fhir, loaded, "Observation", {"subject": patient}, subject)
+    _expect(fhir, loaded, "Observation", {"subject:Patient": patient}, subject)
+    _expect(fhir, loaded, "Observation", {"patient": f"Patient/{patient}"}, subject)
+    _expect(
+        fhir,
+        loaded,
+        "Encounter",
+        {"service-provider:missing": "true"},
+        lambda r: "serviceProvider" not in r,
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Encounter",
+        {"service-provider:missing": "false"},
+        lambda r: "serviceProvider" in r,
+    )
+
+
+def test_quantity_and_number_search(fhir: httpx.Client, loaded: dict[str, list[Resource]]) -> None:
+    with_value = [o for o in loaded["Observation"] if o.get("valueQuantity")]
+    sample = with_value[len(with_value) // 2]["valueQuantity"]
+    value, unit, system, code = (
+        sample["value"],
+        sample.get("unit"),
+        sample.get("system"),
+        sample.get("code"),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"value-quantity": f"gt{value}|{system}|{code}"},
+        lambda r: (
+            r.get("valueQuantity", {}).get("code") == code
+            and r["valueQuantity"]["system"] == system
+            and r["valueQuantity"]["value"] > value
+        ),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"value-quantity": f"le{value}||{unit}"},
+        lambda r: (
+            unit in (r.get("valueQuantity", {}).get("code"), r.get("valueQuantity", {}).get("unit"))
+            and r["valueQuantity"]["value"] <= value
+        ),
+    )
+    probabilities = lambda r: [p["probabilityDecimal"] for p in r.get("prediction", [])]  # noqa: E731
+    _expect(
+        fhir,
+        loaded,
+        "RiskAssessment",
+        {"probability": "gt0.5"},
+        lambda r: any(p > 0.5 for p in probabilities(r)),
+    )
+    _expect(
+        fhir,
+        loaded,
+        "RiskAssessment",
+        {"probability": "0.14"},
+        lambda r: any(0.135 <= p < 0.145 for p in probabilities(r)),
+    )
+
+
+def test_uri_and_resource_level_search(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    url = "http://jpfhir.jp/fhir/core/ValueSet/JP_Gender_VS"
+    _expect(fhir, loaded, "ValueSet", {"url": url}, lambda r: r.get("url") == url)
+    _expect(
+        fhir,
+        loaded,
+        "ValueSet",
+        {"url:below": "http://jpfhir.jp/fhir/core/"},
+        lambda r: r["url"].startswith("http://jpfhir.jp/fhir/core/"),
+    )
+    _expect(fhir, loaded, "ValueSet", {"url": "http://jpfhir.jp/fhir/core"}, lambda r: False)
+    some = [p["id"] for p in loaded["Patient"][:3]]
+    _expect(fhir, loaded, "Patient", {"_id": ",".join(some)}, lambda r: r["id"] in some)
+    _expect(fhir, loaded, "Patient", {"_lastUpdated": "ge2000-01-01"}, lambda r: True)
+    _expect(fhir, loaded, "Patient", {"_lastUpdated": "lt2000-01-01"}, lambda r: False)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_paging_sorting_and_totals(fhir: httpx.Client, loaded: dict[str, list[Resource]]) -> None:
+    by_id = {r["id"]: r for r in loaded["Observation"]}
+    expected = sorted(loaded["Observation"], key=lambda r: (_instant(_effective(r)), r["id"]))
+    found = _all_ids(fhir, "/Observation", {"_sort": "date,_id", "_count": "37"})
+    assert found == [r["id"] for r in expected]
+    newest = _all_ids(fhir, "/Observation", {"_sort": "-date", "_count": "500"})
+    stamps = [_instant(_effective(by_id[i])) for i in newest]
+    assert stamps == sorted(stamps, reverse=True)
+    # two keys: gender ascending, then birth date descending
+    patients = {p["id"]: p for p in loaded["Patient"]}
+    order = _all_ids(fhir, "/Patient", {"_sort": "gender,-birthdate"})
+    expected_order = sorted(patients.values(), key=lambda p: p["birthDate"], reverse=True)
+    expected_order = sorted(expected_order, key=lambda p: p["gender"])
+    keys = [(patients[i]["gender"], patients[i]["birthDate"]) for i in order]
+    assert keys == [(p["gender"], p["birthDate"]) for p in expected_order]
+    count = fhir.get("/Observation", params={"_summary": "count"}).json()
+    assert (
+        (count["total"] == len(loaded["Observation"])
+        and "entry" not in count)
+        or count.get("entry") == []
+    )
+    page = fhir.get("/Observation", params={"_count": "10", "_total": "accurate"}).json()
+    assert page["total"] == len(loaded["Observation"]) and len(page["entry"]) == 10
+    assert {link["relation"] for link in page["link"]} >= {"self", "next"}
+    elements = fhir.get("/Patient", params={"_elements": "gender", "_count": "3"}).json()
+    for entry in elements["entry"]:
+        assert set(entry["resource"]) <= {"resourceType", "id", "meta", "gender"}
+        assert any(t["code"] == "SUBSETTED" for t in entry["resource"]["meta"]["tag"])
+
+
+def test_includes_iterate_chain_and_has(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    patient = loaded["Patient"][0]
+    encounters = [
+        e for e in loaded["Encounter"] if e["subject"]["reference"] == f"Patient/{patient['id']}"
+    ]
+    bundle = fhir.get(
+        "/Encounter",
+        params={"subject": patient["id"], "_include": "Encounter:subject", "_count": "500"},
+    ).json()
+    included = {
+        (e["resource"]["resourceType"], e["resource"]["id"])
+        for e in bundle["entry"]
+        if e["search"]["mode"] == "include"
+    }
+    assert included == {("Patient", patient["id"])}
+    assert len([e for e in bundle["entry"] if e["search"]["mode"] == "match"]) == len(encounters)
+    rev = fhir.get(
+        "/Patient", params={"_id": patient["id"], "_revinclude": "Encounter:subject"}
+    ).json()
+    rev_ids = {e["resource"]["id"] for e in rev["entry"] if e["search"]["mode"] == "include"}
+    assert rev_ids == {e["id"] for e in encounters}
+    # :iterate — observations, their encounters, then the encounters' service providers
+    obs = [
+        o for o in loaded["Observation"] if o["subject"]["reference"] == f"Patient/{patient['id']}"
+    ][:5]
+    it = fhir.get(
+        "/Observation",
+        params={
+            "_id": ",".join(o["id"] for o in obs),
+            "_include": "Observation:encounter",
+            "_include:iterate": "Encounter:service-provider",
+        },
+    ).json()
+    types = {e["resource"]["resourceType"] for e in it["entry"] if e["search"]["mode"] == "include"}
+    assert types == {"Encounter", "Organization"}
+    # one level of chaining
+    family = next(n["family"] for n in patient["name"] if "family" in n)
+    owners = {
+        p["id"]
+        for p in loaded["Patient"]
+        if any(n.get("family", "").lower().startswith(family.lower()) for n in p["name"])
+    }
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"subject.family": family},
+        lambda r: r["subject"]["reference"].split("/")[1] in owners,
+    )
+    # _has: patients with at least one observation of a code
+    code = obs[0]["code"]["coding"][0]["code"]
+    holders = {
+        o["subject"]["reference"].split("/")[1]
+        for o in loaded["Observation"]
+        if _has_code(o, None, code)
+    }
+    _expect(
+        fhir,
+        loaded,
+        "Patient",
+        {"_has:Observation:patient:code": code},
+        lambda r: r["id"] in holders,
+    )
