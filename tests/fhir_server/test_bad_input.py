@@ -46,7 +46,8 @@ def test_malformed_json(fhir: httpx.Client, body: bytes) -> None:
 WRONG = [
     ({**PATIENT, "gender": 1}, "Patient.gender"),
     ({**PATIENT, "birthDate": "1980-13-45"}, "Patient.birthDate"),
-    ({**PATIENT, "name": {"family": "田中"}}, "Patient.name"),
+    ({**PATIENT, "name": "田中"}, "Patient.name"),
+    ({**PATIENT, "name": [{"family": "田中"}, "鈴木"]}, "Patient.name[1]"),
     ({**PATIENT, "nickname": "タナ"}, "Patient.nickname"),
     ({**PATIENT, "deceasedBoolean": True, "deceasedDateTime": "2020-01-01"}, "Patient.deceased"),
     ({**PATIENT, "name": [{"family": ""}]}, "Patient.name[0].family"),

@@ -166,7 +166,12 @@ def test_transaction_is_all_or_nothing(fhir: httpx.Client) -> None:
         "request": {"method": "POST", "url": "Observation"},
     }
     bad = {
-        "resource": {"resourceType": "Observation", "status": ["final"], "code": {"text": "x"}},
+        "resource": {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "x"},
+            "valueQuantity": {"value": "7"},
+        },
         "request": {"method": "POST", "url": "Observation"},
     }
     failed = fhir.post(
@@ -174,7 +179,7 @@ def test_transaction_is_all_or_nothing(fhir: httpx.Client) -> None:
     )
     assert failed.status_code == 400
     issue = failed.json()["issue"][0]
-    assert issue["expression"][0].startswith("Bundle.entry[2].resource.status")
+    assert issue["expression"][0].startswith("Bundle.entry[2].resource.valueQuantity.value")
     assert fhir.get("/Patient", params={"_summary": "count"}).json()["total"] == 0
     dangling = {
         "resource": {

@@ -416,11 +416,9 @@ def test_paging_sorting_and_totals(fhir: httpx.Client, loaded: dict[str, list[Re
     keys = [(patients[i]["gender"], patients[i]["birthDate"]) for i in order]
     assert keys == [(p["gender"], p["birthDate"]) for p in expected_order]
     count = fhir.get("/Observation", params={"_summary": "count"}).json()
-    assert (
-        (count["total"] == len(loaded["Observation"])
-        and "entry" not in count)
-        or count.get("entry") == []
-    )
+    assert (count["total"] == len(loaded["Observation"]) and "entry" not in count) or count.get(
+        "entry"
+    ) == []
     page = fhir.get("/Observation", params={"_count": "10", "_total": "accurate"}).json()
     assert page["total"] == len(loaded["Observation"]) and len(page["entry"]) == 10
     assert {link["relation"] for link in page["link"]} >= {"self", "next"}

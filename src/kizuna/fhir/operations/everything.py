@@ -49,10 +49,10 @@ def everything_page(
     )
     has_next = len(rows) > count
     matches = [(r[0], r[1], r[2]) for r in rows[:count]]
-    return matches, _cited(tx, patient_id, matches, limits), has_next
+    return matches, _cited(tx, matches, limits), has_next
 
 
-def _cited(tx: Tx, patient_id: str, matches: list[Hit], limits: Limits) -> list[Hit]:
+def _cited(tx: Tx, matches: list[Hit], limits: Limits) -> list[Hit]:
     """Resources the page refers to that belong to no patient (Organization, ...)."""
     if not matches:
         return []
@@ -72,6 +72,7 @@ def _cited(tx: Tx, patient_id: str, matches: list[Hit], limits: Limits) -> list[
         return []
 
     def unowned(res_type: str) -> list[tuple[str, list[Any]]]:
-        return [*limits(res_type), ("(r.patient_key IS NULL OR r.patient_key = ?)", [patient_id])]
+        # the patient's own resources come as matches on their page; others' never
+        return [*limits(res_type), ("r.patient_key IS NULL", [])]
 
     return fetch(tx, keys, unowned)

@@ -1,0 +1,139 @@
+"""``Patient/$everything`` (with _since and paging) and Bulk Data ``$export``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from tests.fhir_server.support import post_transaction, resolve_refs, synthea_bundles
+
+
+def _pages(fhir: httpx.Client, url: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    next_url: str | None = url
+    query: dict[str, str] | None = params
+    while next_url:
+        bundle = fhir.get(next_url, params=query).json()
+        entries += bundle.get("entry", [])
+        next_url = next(
+            (link["url"] for link in bundle["link"] if link["relation"] == "next"), None
+        )
+        query = None
+    return entries
+
+
+def test_everything_returns_the_compartment_and_cited_resources(fhir: httpx.Client) -> None:
+    bundles = synthea_bundles(2)
+    mappings = [post_transaction(fhir, b) for b in bundles]
+    bundle, mapping = bundles[0], mappings[0]
+    patient_key = mapping[bundle["entry"][0]["fullUrl"]]
+    pid = patient_key.split("/")[1]
+    owned = {
+        mapping[e["fullUrl"]]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] not in ("Organization", "Practitioner")
+    }
+    entries = _pages(fhir, f"/Patient/{pid}/$everything", {"_count": "40"})
+    matches = {
+        f"{e['resource']['resourceType']}/{e['resource']['id']}"
+        for e in entries
+        if e["search"]["mode"] == "match"
+    }
+    assert matches == owned
+    assert entries[0]["resource"]["id"] == pid  # the patient comes first
+    cited = {
+        f"{e['resource']['resourceType']}/{e['resource']['id']}"
+        for e in entries
+        if e["search"]["mode"] == "include"
+    }
+    expected_cited = {
+        mapping[e["fullUrl"]]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] in ("Organization", "Practitioner")
+    }
+    assert cited <= expected_cited and cited
+    other = mappings[1][bundles[1]["entry"][0]["fullUrl"]]
+    assert other not in matches | cited
+
+    # _since: only what changed after the mark
+    first_obs = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    key = mapping[first_obs["fullUrl"]]
+    stored = fhir.get(f"/{key}").json()
+    mark = stored["meta"]["lastUpdated"]
+    changed = resolve_refs(first_obs["resource"], mapping) | {
+        "id": key.split("/")[1],
+        "status": "amended",
+    }
+    assert fhir.put(f"/{key}", json=changed).status_code == 200
+    recent = _pages(fhir, f"/Patient/{pid}/$everything", {"_since": _after(mark)})
+    assert [
+        f"{e['resource']['resourceType']}/{e['resource']['id']}"
+        for e in recent
+        if e["search"]["mode"] == "match"
+    ] == [key]
+    assert fhir.get("/Patient/unknown-patient/$everything").status_code == 404
+
+
+def _after(instant: str) -> str:
+    """An instant one millisecond after ``instant`` (…sss Z form)."""
+    stem, millis = instant[:-4], int(instant[-4:-1])
+    return f"{stem}{millis + 1:03d}Z" if millis < 999 else instant
+
+
+def _export(fhir: httpx.Client, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    kick = fhir.get(
+        path, params=params, headers={"Prefer": "respond-async", "Accept": "application/fhir+json"}
+    )
+    assert kick.status_code == 202, kick.text
+    status_url = kick.headers["content-location"]
+    app = fhir.get(status_url)
+    while app.status_code == 202:  # the job runs in the server's worker; poll its status
+        app = fhir.get(status_url)
+    assert app.status_code == 200, app.text
+    return app.json()
+
+
+def _lines(fhir: httpx.Client, url: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in fhir.get(url).text.splitlines() if line]
+
+
+def test_bulk_export_system_patient_and_group(fhir: httpx.Client) -> None:
+    bundles = synthea_bundles(2)
+    mappings = [post_transaction(fhir, b) for b in bundles]
+    sent = {mappings[i][e["fullUrl"]] for i, b in enumerate(bundles) for e in b["entry"]}
+
+    manifest = _export(fhir, "/$export")
+    exported = {
+        f"{r['resourceType']}/{r['id']}" for o in manifest["output"] for r in _lines(fhir, o["url"])
+    }
+    assert exported == sent
+    for output in manifest["output"]:
+        assert output["count"] == len(_lines(fhir, output["url"]))
+
+    only = _export(fhir, "/$export", {"_type": "Patient,Condition"})
+    assert {o["type"] for o in only["output"]} == {"Patient", "Condition"}
+
+    first = mappings[0][bundles[0]["entry"][0]["fullUrl"]]
+    group = {
+        "resourceType": "Group",
+        "type": "person",
+        "actual": True,
+        "member": [{"entity": {"reference": first}}],
+    }
+    gid = fhir.post("/Group", json=group).json()["id"]
+    grouped = _export(fhir, f"/Group/{gid}/$export")
+    members = {
+        f"{r['resourceType']}/{r['id']}" for o in grouped["output"] for r in _lines(fhir, o["url"])
+    }
+    own = {
+        mappings[0][e["fullUrl"]]
+        for e in bundles[0]["entry"]
+        if e["resource"]["resourceType"] not in ("Organization", "Practitioner")
+    }
+    assert members == own | {f"Group/{gid}"}  # Group.member puts the Group in the compartment
+
+    patients = _export(fhir, "/Patient/$export", {"_type": "Patient"})
+    assert sum(o["count"] for o in patients["output"]) == 2
+    assert fhir.get("/$export").status_code == 400  # Prefer: respond-async is required
