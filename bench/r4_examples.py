@@ -72,7 +72,8 @@ def render(total: int, rejected: list[tuple[str, int, str]]) -> str:
         "",
         f"`python bench/r4_examples.py` loads all {total} JSON files of the npm package "
         f"`{PACKAGE}` one by one (PUT with the example's id, POST without). "
-        f"{len(rejected)} are rejected ({share:.2f}%); each rejection is a genuine fault in the example, listed here.",
+        f"{len(rejected)} are rejected ({share:.2f}%); "
+        "each rejection is a genuine fault in the example, listed here.",
         "",
         "| file | status | reason |",
         "|---|---|---|",

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import httpx
-
 from tests.fhir_server.support import post_transaction, resolve_refs, synthea_bundles
 
 

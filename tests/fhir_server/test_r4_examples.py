@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from bench.r4_examples import DOCS, load_all
 from tests.conftest import IN_CI
 
