@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@lru_cache(maxsize=1024)
 def format_instant(ms: int) -> str:
     """A FHIR instant in UTC with millisecond precision, e.g. 2026-11-24T05:30:00.123Z."""
     stamp = datetime.fromtimestamp(ms / 1000, tz=UTC)

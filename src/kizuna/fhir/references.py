@@ -1,4 +1,8 @@
-"""Finding and rewriting the references inside a resource."""
+"""Finding and rewriting the references inside a resource.
+
+Both walks skip building location strings on the hot path: a location is only worked out
+when a reference needs reporting.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +12,51 @@ from typing import Any
 from kizuna.fhir.types import is_resource_type
 
 Resolver = Callable[[str, str], str]  # (reference, FHIRPath location) -> new reference
+Path = tuple[str | int, ...]
 
 
-def rewrite_references(node: Any, resolve: Resolver, where: str) -> Any:
-    """A copy of ``node`` with every ``reference`` string passed through ``resolve``."""
+def _location(where: str, path: Path) -> str:
+    out = where
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return out
+
+
+def _rewrite(node: Any, resolve: Resolver, where: str, path: Path) -> Any:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "reference" and isinstance(value, str):
-                out[key] = resolve(value, f"{where}.reference")
+                out[key] = resolve(value, _location(where, (*path, key)))
             elif isinstance(value, (dict, list)):
-                out[key] = rewrite_references(value, resolve, f"{where}.{key}")
+                out[key] = _rewrite(value, resolve, where, (*path, key))
             else:
                 out[key] = value
         return out
     if isinstance(node, list):
-        return [rewrite_references(v, resolve, f"{where}[{i}]") for i, v in enumerate(node)]
+        return [
+            _rewrite(v, resolve, where, (*path, i)) if isinstance(v, (dict, list)) else v
+            for i, v in enumerate(node)
+        ]
     return node
 
 
-def _walk(node: Any, where: str) -> Iterator[tuple[str, str]]:
+def rewrite_references(node: Any, resolve: Resolver, where: str) -> Any:
+    """A copy of ``node`` with every ``reference`` string passed through ``resolve``."""
+    return _rewrite(node, resolve, where, ())
+
+
+def _walk(node: Any, path: Path) -> Iterator[tuple[str, Path]]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "reference" and isinstance(value, str):
-                yield value, f"{where}.reference"
+                yield value, (*path, key)
             elif key != "contained" and isinstance(value, (dict, list)):
-                yield from _walk(value, f"{where}.{key}")
+                yield from _walk(value, (*path, key))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _walk(value, f"{where}[{i}]")
+            if isinstance(value, (dict, list)):
+                yield from _walk(value, (*path, i))
 
 
 def split_local(reference: str) -> tuple[str, str] | None:
@@ -52,8 +72,8 @@ def split_local(reference: str) -> tuple[str, str] | None:
 def local_references(resource: dict[str, Any], where: str) -> list[tuple[tuple[str, str], str]]:
     """Every relative ``Type/id`` reference with its location."""
     found: list[tuple[tuple[str, str], str]] = []
-    for reference, location in _walk(resource, where):
+    for reference, path in _walk(resource, ()):
         key = split_local(reference)
         if key is not None:
-            found.append((key, location))
+            found.append((key, _location(where, path)))
     return found

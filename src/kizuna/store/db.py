@@ -175,7 +175,7 @@ class Database:
                 min_size=1,
                 max_size=self._pool_size,
                 open=False,
-                kwargs={"autocommit": False},
+                kwargs={"autocommit": True},  # writes open explicit transactions
             )
             try:
                 self._pool.open(wait=True, timeout=10)
@@ -197,11 +197,15 @@ class Database:
                 raise
             conn.execute("COMMIT")
             return
-        with self._pg_pool().connection() as conn, conn.transaction():
-            yield _PostgresTx(conn)
+        with self._pg_pool().connection() as conn:
+            if write:
+                with conn.transaction():
+                    yield _PostgresTx(conn)
+            else:  # autocommit: each statement sees committed data, no BEGIN/COMMIT trips
+                yield _PostgresTx(conn)
 
     def read(self) -> Any:
-        """A read-only transaction (no write lock on SQLite)."""
+        """For reads: no write lock on SQLite, no transaction round trips on PostgreSQL."""
         return self.transaction(write=False)
 
     def close(self) -> None:
