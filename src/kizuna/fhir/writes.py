@@ -36,6 +36,7 @@ class Put:
     resource: dict[str, Any]
     if_match: int | None = None  # required current version (If-Match)
     must_create: bool = False  # fail if the resource exists (create with client id)
+    patient_key: str | None = None  # owner when the type is not in the Patient compartment
 
 
 @dataclass(slots=True)
@@ -175,7 +176,7 @@ def _put(batch: _Batch, op: Put) -> Outcome:
     version = head.version + 1 if head else 1
     stamped = _stamp(op.resource, version, batch.ms)
     text = orjson.dumps(stamped).decode()
-    pkey = patient_key(stamped)
+    pkey = op.patient_key or patient_key(stamped)
     stored = Version(key[0], key[1], version, pkey, batch.ms, False, digest, text)
     batch.record(stored, index_rows(key[0], key[1], pkey, stamped))
     status = 201 if head is None or head.deleted else 200
