@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from kizuna.api import fhir, operations, responses
+from kizuna.api import fhir, ingest, operations, responses
 from kizuna.api.context import Services
 from kizuna.config import Settings, load
 from kizuna.fhir.outcome import FhirError, Problem
@@ -61,4 +61,5 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
     _install_error_handlers(app)
     app.include_router(operations.router)
     app.include_router(fhir.router)
+    app.include_router(ingest.router)
     return app

@@ -142,10 +142,16 @@ def patient_candidate(rx: RxPrescription, facility_code: str) -> Resource:
     return res
 
 
+def _well_formed_insurer(number: str) -> bool:
+    return number.isascii() and number.isdigit() and len(number) in (6, 8)
+
+
 def member_id(rx: RxPrescription) -> str | None:
     """``保険者番号:記号:番号:枝番`` when the insurer and the number are given (kept verbatim)."""
     ins = rx.insurance
-    if ins is None or not ins.insurer or not ins.number:
+    if ins is None or not ins.insurer or not ins.number or not _well_formed_insurer(ins.insurer):
+        return None
+    if not (len(ins.branch or "") == 2 and ins.branch.isdigit()):  # no 枝番: never a link key
         return None
     return jpcore.insurance_member_value(ins.insurer, ins.symbol, ins.number, ins.branch)
 
@@ -167,12 +173,16 @@ def _role(doctor: Resource, org: Resource, department: str) -> Resource:
 
 
 def _insurer_org(number: str) -> Resource:
-    return {
+    org: Resource = {
         "resourceType": "Organization",
         "id": stable_id("Organization", "insurer", number),
-        "identifier": [{"system": jpcore.INSURER_NUMBER, "value": number}],
         "type": [{"coding": [{"system": fp.ORGANIZATION_TYPE, "code": "pay"}]}],
     }
+    if _well_formed_insurer(number):
+        org["identifier"] = [{"system": jpcore.INSURER_NUMBER, "value": number}]
+    else:  # kept as text: a malformed number is not a valid insurer identifier
+        org["name"] = number
+    return org
 
 
 def _payer_org(pe: PublicExpense) -> Resource:

@@ -354,8 +354,11 @@ def map_patient_info(doc: TcDocument, file: str, patient: Resource, person: str)
         statement, more = _otc_statement(owner, otc, file)
         resources.append(statement)
         warnings += more
+    # Each export is a snapshot: its notes and OTC records are added to what earlier exports
+    # gave (ids come from the content), never replaced by a later export's subset.
+    snapshot = stable_id(owner, *sorted(r["id"] for r in resources))
     return Unit(
-        key=f"{FORMAT}:patient-info:{owner}",
+        key=f"{FORMAT}:patient-info:{owner}:{snapshot}",
         source=SourceRef(FORMAT, file, "patient records"),
         patient=patient,
         resources=resources,

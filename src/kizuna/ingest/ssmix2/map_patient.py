@@ -39,17 +39,18 @@ def patient(ctx: Context, pid: PID, contacts: list[NK1] | None = None) -> dict[s
     return compact(out)
 
 
+#: Facility-local ids of a hospital whose facility code is unknown are scoped by the
+#: sending facility (MSH-4) under Kizuna's own root, never under the JP Core OID.
+UNKNOWN_FACILITY_ROOT = "urn:kizuna:source-patient:ssmix2:"
+
+
 def identifiers(ctx: Context, pid: PID) -> list[dict]:
-    """The facility-local patient id (only when the facility is known)."""
-    if not ctx.facility_code:
-        return []
-    return [
-        {
-            "use": "usual",
-            "system": jpcore.local_patient_system(ctx.facility_code),
-            "value": ctx.patient_id,
-        }
-    ]
+    """The facility-local patient id, scoped by the facility code when it is known."""
+    if ctx.facility_code:
+        system = jpcore.local_patient_system(ctx.facility_code)
+    else:
+        system = UNKNOWN_FACILITY_ROOT + ctx.facility_key
+    return [{"use": "usual", "system": system, "value": ctx.patient_id}]
 
 
 def _name_use(type_code: str) -> str:

@@ -1,0 +1,334 @@
+"""One pipeline for every source: detect → parse → map → resolve the patient → store → report.
+
+Each :class:`~kizuna.ingest.base.Unit` is stored in one database transaction. A unit seen
+before with the same content is skipped; an older version of a unit is ignored; a newer
+one replaces what the unit produced (resources it no longer produces are deleted, unless
+another unit still produces them). Two different items claiming the same key and version
+are ordered by content digest, so re-ingesting in any order converges to the same state.
+A failing unit is quarantined with its reason and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from kizuna.fhir import writes
+from kizuna.fhir.indexing.compartment import in_patient_compartment
+from kizuna.fhir.outcome import FhirError
+from kizuna.fhir.validate import check_resource
+from kizuna.identity.keys import link_keys, source_patient_identifier
+from kizuna.identity.resolve import UnlinkablePatient, resolve_patient
+from kizuna.ingest import quarantine, registry
+from kizuna.ingest.base import PATIENT_REF, Adapter, Failure, IngestError, Location, Unit
+from kizuna.store import resources as sql
+from kizuna.store.db import Database, Tx
+
+MAX_RAW_BYTES = 8 * 1024 * 1024
+Key = tuple[str, str]
+
+
+@dataclass
+class FormatReport:
+    """Counts for one format, as the CLI's summary table shows them."""
+
+    files: set[str] = field(default_factory=set)
+    units: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: int = 0  # units already stored (same content) or superseded by a newer version
+    warnings: int = 0
+    quarantined: int = 0
+    warning_texts: list[str] = field(default_factory=list)
+    failure_texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UnitResult:
+    status: str  # stored | unchanged | superseded | quarantined
+    patient_id: str | None = None
+    outcomes: list[writes.Outcome] = field(default_factory=list)
+    reason: str | None = None
+
+
+def unit_digest(unit: Unit) -> str:
+    payload = [unit.patient, unit.resources, unit.deletes, unit.delete_unit, unit.document]
+    return hashlib.blake2b(
+        orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), digest_size=16
+    ).hexdigest()
+
+
+def source_uri(unit: Unit) -> str:
+    src = unit.source
+    return (
+        f"urn:kizuna:source:{src.format}:{src.facility_code or '-'}:"
+        f"{quote(Path(src.file).name, safe='')}#{quote(src.record, safe='')}"
+    )
+
+
+def _rewrite_patient(node: Any, target: str) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: (target if k == "reference" and v == PATIENT_REF else _rewrite_patient(v, target))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_rewrite_patient(v, target) for v in node]
+    return node
+
+
+def _tag(resource: dict[str, Any], source: str) -> dict[str, Any]:
+    meta = dict(resource.get("meta") or {})
+    meta["source"] = source
+    return {**resource, "meta": meta}
+
+
+class UnitWriter:
+    """Stores one unit inside a transaction."""
+
+    def __init__(self, tx: Tx, unit: Unit) -> None:
+        self.tx = tx
+        self.unit = unit
+        self.digest = unit_digest(unit)
+
+    def prior(self) -> tuple[str, str] | None:
+        row = self.tx.fetchone(
+            "SELECT version, digest FROM ingest_units WHERE unit_key = ?", (self.unit.key,)
+        )
+        return (row[0], row[1]) if row else None
+
+    def store(self) -> UnitResult:
+        prior = self.prior()
+        if prior is not None and prior == (self.unit.version, self.digest):
+            return UnitResult("unchanged")
+        # Older versions lose; equal versions with different content are ordered by
+        # digest, so the stored result never depends on the order files are read in.
+        if prior is not None and (self.unit.version, self.digest) < prior:
+            return UnitResult("superseded")
+        ops: list[writes.Op] = []
+        patient_id = self._patient(ops)
+        source = source_uri(self.unit)
+        target = f"Patient/{patient_id}" if patient_id else PATIENT_REF
+        owned, shared = self._resources(target, source)
+        ops += owned + self._new_shared(shared)
+        produced = [(op.resource["resourceType"], op.resource["id"]) for op in owned]
+        ops += [writes.Delete(t, i) for t, i in self._deletions(produced)]
+        outcomes = writes.apply(self.tx, ops)
+        self._bookkeeping(prior is not None, patient_id, produced)
+        return UnitResult("stored", patient_id, outcomes)
+
+    def _patient(self, ops: list[writes.Op]) -> str | None:
+        if self.unit.patient is None:
+            return None
+        candidate = self.unit.patient
+        if not link_keys(candidate):
+            source = self.unit.source
+            extra = source_patient_identifier(
+                candidate, f"{source.format}:{source.facility_code or '-'}"
+            )
+            if extra is not None:
+                candidate = {**candidate, "identifier": [*candidate.get("identifier", []), extra]}
+        resolution = resolve_patient(self.tx, candidate)
+        if resolution.write is not None:
+            check_resource(resolution.write.resource, "Patient", "Unit.patient")
+            ops.append(resolution.write)
+        return resolution.patient_id
+
+    def _resources(self, target: str, source: str) -> tuple[list[writes.Put], list[writes.Put]]:
+        owned: list[writes.Put] = []
+        shared: list[writes.Put] = []
+        items = list(self.unit.resources)
+        if self.unit.document is not None:
+            items.append(self.unit.document)
+        for i, resource in enumerate(items):
+            body = _rewrite_patient(resource, target) if target != PATIENT_REF else resource
+            check_resource(body, where=f"Unit.resources[{i}]")
+            if resource is self.unit.document:
+                owned.append(writes.Put(_tag(body, source), patient_key=target.split("/")[-1]))
+            elif in_patient_compartment(body["resourceType"]):
+                owned.append(writes.Put(_tag(body, source)))
+            else:
+                shared.append(writes.Put(body))
+        return owned, shared
+
+    def _new_shared(self, shared: list[writes.Put]) -> list[writes.Op]:
+        """Organizations, practitioners and the like: created once, never overwritten."""
+        if not shared:
+            return []
+        keys = [(p.resource["resourceType"], p.resource["id"]) for p in shared]
+        present = sql.heads(self.tx, keys)
+        fresh = {
+            k: p
+            for k, p in zip(keys, shared, strict=True)
+            if k not in present or present[k].deleted
+        }
+        return list(fresh.values())
+
+    def _deletions(self, produced: list[Key]) -> list[Key]:
+        wanted = {tuple(k) for k in self.unit.deletes}
+        rows = self.tx.fetchall(
+            "SELECT res_type, res_id FROM ingest_unit_resources WHERE unit_key = ?",
+            (self.unit.key,),
+        )
+        previous = {(r[0], r[1]) for r in rows}
+        orphans = previous - set(produced)
+        if orphans:
+            wanted |= orphans - self._claimed_elsewhere(list(orphans))
+        return sorted(wanted - set(produced))
+
+    def _claimed_elsewhere(self, keys: list[Key]) -> set[Key]:
+        where, params = sql.key_filter(keys)
+        rows = self.tx.fetchall(
+            f"SELECT res_type, res_id FROM ingest_unit_resources WHERE unit_key <> ? AND {where}",
+            [self.unit.key, *params],
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    def _bookkeeping(self, existed: bool, patient_id: str | None, produced: list[Key]) -> None:
+        from kizuna.fhir.instant import now_ms
+
+        unit = self.unit
+        row = (
+            unit.version,
+            self.digest,
+            patient_id,
+            1 if unit.delete_unit else 0,
+            now_ms(),
+            unit.key,
+        )
+        if existed:
+            self.tx.execute(
+                "UPDATE ingest_units SET version = ?, digest = ?, patient_id = ?, deleted = ?, "
+                "updated_ms = ? WHERE unit_key = ?",
+                row,
+            )
+            self.tx.execute("DELETE FROM ingest_unit_resources WHERE unit_key = ?", (unit.key,))
+        else:
+            self.tx.execute(
+                "INSERT INTO ingest_units (version, digest, patient_id, deleted, updated_ms, "
+                "unit_key, format) VALUES (?,?,?,?,?,?,?)",
+                (*row, unit.source.format),
+            )
+        kept = [] if unit.delete_unit else produced
+        self.tx.insert_rows(
+            "ingest_unit_resources",
+            ("unit_key", "res_type", "res_id", "patient_key"),
+            [(unit.key, t, i, patient_id) for t, i in kept],
+        )
+
+
+class Pipeline:
+    """Ingests files, folders and single payloads into one database."""
+
+    def __init__(self, db: Database, facility_code: str | None = None) -> None:
+        self.db = db
+        self.adapters = registry.adapters(facility_code)
+        self.reports: dict[str, FormatReport] = {}
+
+    def report(self, name: str) -> FormatReport:
+        return self.reports.setdefault(name, FormatReport())
+
+    def ingest_paths(
+        self, paths: Iterable[Path], progress: Callable[[str], None] | None = None
+    ) -> dict[str, FormatReport]:
+        for adapter, target in registry.plan(list(paths), self.adapters):
+            if adapter is None:
+                self.quarantine(
+                    Failure(
+                        "unknown",
+                        "no known format recognises this file",
+                        Location(str(target)),
+                        _raw(target),
+                    )
+                )
+                continue
+            self.ingest_items(adapter, adapter.read(target), progress)
+        return self.reports
+
+    def ingest_items(
+        self,
+        adapter: Adapter,
+        items: Iterable[Unit | Failure],
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        report = self.report(adapter.name)
+        for item in items:
+            if isinstance(item, Failure):
+                self.quarantine(item)
+            else:
+                report.files.add(item.source.file)
+                self.ingest_unit(item, adapter.name)
+            if progress:
+                progress(adapter.name)
+
+    def ingest_unit(self, unit: Unit, format_name: str | None = None) -> UnitResult:
+        report = self.report(format_name or unit.source.format)
+        report.units += 1
+        report.warnings += len(unit.warnings)
+        report.warning_texts.extend(f"{w.location}: {w.message}" for w in unit.warnings[:5])
+        try:
+            with self.db.transaction() as tx:
+                result = UnitWriter(tx, unit).store()
+        except (FhirError, IngestError, UnlinkablePatient) as exc:
+            reason = _reason(exc)
+        except Exception as exc:  # a defect must not stop the batch; the type only, no data
+            reason = f"unexpected {type(exc).__name__} while storing the unit"
+        else:
+            self._count(report, result)
+            return result
+        where = Location(unit.source.file, record=unit.source.record)
+        self.quarantine(Failure(unit.source.format, reason, where, _unit_raw(unit)))
+        return UnitResult("quarantined", reason=reason)
+
+    def _count(self, report: FormatReport, result: UnitResult) -> None:
+        if result.status in ("unchanged", "superseded"):
+            report.skipped += 1
+            return
+        for outcome in result.outcomes:
+            if outcome.status == 204:
+                report.deleted += int(outcome.changed)
+            elif not outcome.changed:
+                report.unchanged += 1
+            elif outcome.status == 201:
+                report.created += 1
+            else:
+                report.updated += 1
+
+    def quarantine(self, failure: Failure) -> None:
+        report = self.report(failure.format)
+        report.quarantined += 1
+        report.failure_texts.append(f"{failure.location}: {failure.reason}")
+        with self.db.transaction() as tx:
+            quarantine.add(tx, failure)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, FhirError):
+        return "; ".join(
+            f"{p.expression}: {p.diagnostics}" if p.expression else p.diagnostics
+            for p in exc.problems[:5]
+        )
+    return str(exc)
+
+
+def _raw(path: Path) -> bytes:
+    try:
+        return path.read_bytes()[:MAX_RAW_BYTES] if path.is_file() else str(path).encode()
+    except OSError:
+        return b""
+
+
+def _unit_raw(unit: Unit) -> bytes:
+    """The verbatim source file when it is available, otherwise the mapped unit as JSON."""
+    path = Path(unit.source.file)
+    if path.is_file() and path.stat().st_size <= MAX_RAW_BYTES:
+        return path.read_bytes()
+    return orjson.dumps({"patient": unit.patient, "resources": unit.resources})
