@@ -88,11 +88,9 @@ def replay(
         reports = pipeline.ingest_paths([path])
     console = Console()
     console.print(summary(reports))
-    failed = sum(r.quarantined for r in reports.values())
-    if failed:
-        console.print(
-            f"[red]still failing[/red]: {reports and next(iter(r.failure_texts for r in reports.values() if r.failure_texts), [''])[0]}"
-        )
+    reasons = [text for r in reports.values() for text in r.failure_texts]
+    if reasons:
+        console.print(f"[red]still failing[/red]: {reasons[0]}", highlight=False)
         raise typer.Exit(code=1)
     quarantine.resolve(
         db,

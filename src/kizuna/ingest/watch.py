@@ -50,7 +50,8 @@ class Watcher:
         with self.pipeline.db.transaction() as tx:
             tx.execute(
                 "INSERT INTO watch_files (root, path, size, mtime_ns) VALUES (?,?,?,?) "
-                "ON CONFLICT (root, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns",
+                "ON CONFLICT (root, path) DO UPDATE "
+                "SET size = excluded.size, mtime_ns = excluded.mtime_ns",
                 (str(self.root), path, size, mtime_ns),
             )
 
