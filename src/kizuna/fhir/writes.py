@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from kizuna.consent import categories
 from kizuna.fhir.indexing.compartment import patient_key
 from kizuna.fhir.indexing.extract import extract
 from kizuna.fhir.instant import format_instant, now_ms
@@ -92,6 +93,7 @@ def index_rows(
 ) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of every index table for one resource."""
     rows = extract(resource)
+    rows.tokens.extend(categories.index_rows(resource))
     out: dict[str, list[tuple[Any, ...]]] = {}
     for attr, table in INDEX_ATTRS.items():
         values = getattr(rows, attr)

@@ -1,0 +1,279 @@
+"""Every read of patient data goes through a :class:`Reader`: decide, limit, read, audit.
+
+The REST API, ``$everything``, documents, export, the viewer and the portal all read
+through this class, so the single decision of :mod:`kizuna.access.decision` is enforced
+in the SQL of each read and each read leaves one audit record — allowed or denied. A denial
+is answered exactly like missing data: 404 for a read, an empty page for a search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kizuna.access import gate
+from kizuna.access.decision import Decision, decide, default_purpose
+from kizuna.auth.principal import Principal
+from kizuna.fhir.indexing.compartment import in_patient_compartment, patient_compartment_params
+from kizuna.fhir.operations.everything import everything_page
+from kizuna.fhir.outcome import not_found
+from kizuna.fhir.search import engine
+from kizuna.fhir.search.query import Clause, SearchQuery
+from kizuna.store import resources as sql
+from kizuna.store.db import Database, Tx
+from kizuna.store.resources import Version
+
+AuditSink = Callable[[dict[str, Any]], None]
+LOOKUP_PARAMS = frozenset(
+    {"identifier", "name", "family", "given", "birthdate", "gender", "phone", "telecom"}
+)
+MAX_AUDITED_IDS = 200
+
+
+@dataclass
+class Origin:
+    """Where a request came from, for the audit trail."""
+
+    address: str | None = None
+    agent: str | None = None
+
+
+@dataclass
+class Reader:
+    db: Database
+    principal: Principal
+    audit: AuditSink
+    purpose: str = ""
+    origin: Origin = field(default_factory=Origin)
+    _decisions: dict[str, Decision] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.purpose:
+            self.purpose = default_purpose(self.principal)
+
+    # -- decisions ----------------------------------------------------------------------
+    def decision(self, tx: Tx, patient_id: str) -> Decision:
+        if patient_id not in self._decisions:
+            self._decisions[patient_id] = decide(tx, self.principal, self.purpose, patient_id)
+        return self._decisions[patient_id]
+
+    def _record(
+        self,
+        action: str,
+        decisions: list[Decision],
+        data: dict[str, Any],
+        allowed: bool | None = None,
+    ) -> None:
+        patients = sorted({p for d in decisions for p in d.patient_ids})
+        ok = (
+            allowed
+            if allowed is not None
+            else (bool(decisions) and all(d.allowed for d in decisions))
+        )
+        reasons = sorted({d.reason for d in decisions}) or ["no-patient"]
+        self.audit(
+            {
+                "action": action,
+                "outcome": "allowed" if ok else "denied",
+                "reason": ",".join(reasons),
+                "purpose": self.purpose,
+                "principal": self.principal,
+                "patient_ids": patients[:MAX_AUDITED_IDS],
+                "data": data,
+                "grant": next((d.grant_id for d in decisions if d.grant_id), None),
+                "address": self.origin.address,
+                "agent": self.origin.agent,
+            }
+        )
+
+    # -- reads ---------------------------------------------------------------------------
+    def read(self, res_type: str, res_id: str) -> Version:
+        with self.db.read() as tx:
+            found = sql.current(tx, [(res_type, res_id)]).get((res_type, res_id))
+            if found is None or found.patient_key is None:
+                self._record(
+                    "read", [], {"type": res_type, "id": res_id}, allowed=found is not None
+                )
+                if found is None:
+                    raise not_found(f"{res_type}/{res_id} is not known")
+                return _live(found)
+            decision = self.decision(tx, found.patient_key)
+            visible = decision.allowed and self._row_visible(tx, decision, found)
+        self._record("read", [decision], {"type": res_type, "id": res_id}, allowed=visible)
+        if not visible:
+            raise not_found(f"{res_type}/{res_id} is not known")
+        return _live(found)
+
+    def _row_visible(self, tx: Tx, decision: Decision, found: Version) -> bool:
+        conditions = gate.limits(self.principal, [decision], found.res_type)
+        where = " AND ".join(c[0] for c in conditions)
+        params = [p for c in conditions for p in c[1]]
+        row = tx.fetchone(
+            f"SELECT 1 FROM resources r WHERE r.res_type = ? AND r.res_id = ? AND {where}",
+            [found.res_type, found.res_id, *params],
+        )
+        return row is not None
+
+    def scope_of(self, query: SearchQuery) -> list[str] | None:
+        """The patients a search concerns, or None when it names none."""
+        if query.res_type == "Patient":
+            ids = [v for c in query.clauses if c.kind == "id" for v in c.values]
+            return ids or None
+        params = set(patient_compartment_params(query.res_type))
+        found: list[str] = []
+        for clause in query.clauses:
+            if clause.kind != "reference" or clause.modifier is not None:
+                continue
+            to_patient = clause.code in params or clause.target_type == "Patient"
+            for value in clause.values:
+                pid = _patient_id(value, to_patient)
+                if pid:
+                    found.append(pid)
+        return found or None
+
+    def search(self, query: SearchQuery) -> engine.Page:
+        with self.db.read() as tx:
+            decisions, kind = self._search_decisions(tx, query)
+            page = engine.search(tx, query, lambda t: gate.limits(self.principal, decisions, t))
+        hits = [f"{h[0]}/{h[1]}" for h in page.matches + page.included]
+        data = {"type": query.res_type, "kind": kind, "returned": hits[:MAX_AUDITED_IDS]}
+        owned = in_patient_compartment(query.res_type) or kind != "directory"
+        self._record("search", decisions, data, allowed=None if owned else True)
+        return page
+
+    def _search_decisions(self, tx: Tx, query: SearchQuery) -> tuple[list[Decision], str]:
+        scope = self.scope_of(query)
+        if scope:
+            return [self.decision(tx, p) for p in scope], "patient-scoped"
+        if self.purpose == "patient-request":
+            return [self.decision(tx, p) for p in self.principal.patient_ids], "own-records"
+        if query.res_type == "Patient" and self._is_lookup(query):
+            return [], "patient-lookup"
+        return [], "directory"
+
+    def _is_lookup(self, query: SearchQuery) -> bool:
+        """Staff finding a patient by card number, or by kana name plus birth date."""
+        codes = {c.code for c in query.clauses}
+        exact = (
+            "identifier" in codes
+            or ({"birthdate"} <= codes
+            and bool(codes & {"name", "family", "given"}))
+        )
+        return (
+            exact
+            and not query.includes
+            and self.principal.role
+            in ("physician", "dentist", "pharmacist", "nurse", "clerk", "emergency")
+        )
+
+    def lookup_patients(self, query: SearchQuery) -> engine.Page:
+        """Patient lookup for staff: demographics only, no clinical data, audited."""
+        with self.db.read() as tx:
+            page = engine.search(tx, query)
+        ids = [h[1] for h in page.matches]
+        self._record(
+            "patient-lookup",
+            [],
+            {"type": "Patient", "returned": ids[:MAX_AUDITED_IDS]},
+            allowed=True,
+        )
+        return page
+
+    def everything(
+        self,
+        patient_id: str,
+        since_ms: int | None,
+        types: list[str] | None,
+        count: int,
+        offset: int,
+    ) -> tuple[list[engine.Hit], list[engine.Hit], bool]:
+        with self.db.read() as tx:
+            decision = self.decision(tx, patient_id)
+            if not decision.allowed:
+                self._record("everything", [decision], {"patient": patient_id})
+                raise not_found(f"Patient/{patient_id} is not known")
+            result = self._everything_all(tx, decision, since_ms, types, count, offset)
+        returned = [f"{h[0]}/{h[1]}" for h in result[0]]
+        self._record(
+            "everything",
+            [decision],
+            {"patient": patient_id, "returned": returned[:MAX_AUDITED_IDS]},
+        )
+        return result
+
+    def _everything_all(
+        self,
+        tx: Tx,
+        decision: Decision,
+        since_ms: int | None,
+        types: list[str] | None,
+        count: int,
+        offset: int,
+    ) -> tuple[list[engine.Hit], list[engine.Hit], bool]:
+        matches: list[engine.Hit] = []
+        cited: list[engine.Hit] = []
+        has_next = False
+        for pid in decision.patient_ids:
+            m, c, more = everything_page(
+                tx,
+                pid,
+                since_ms,
+                types,
+                count,
+                offset,
+                lambda t: gate.limits(self.principal, [decision], t),
+            )
+            matches += m
+            cited += c
+            has_next = has_next or more
+        return matches[:count], cited, has_next
+
+    def person_resources(
+        self, patient_id: str, types: list[str] | None = None
+    ) -> tuple[Decision, list[engine.Hit]]:
+        """Everything of one person the reader may see (the viewer's source), one audit record."""
+        with self.db.read() as tx:
+            decision = self.decision(tx, patient_id)
+            hits: list[engine.Hit] = []
+            if decision.allowed:
+                conditions = gate.limits(self.principal, [decision], "*")
+                where = " AND ".join(c[0] for c in conditions)
+                params = [p for c in conditions for p in c[1]]
+                marks = ",".join("?" * len(decision.patient_ids))
+                type_sql = ""
+                if types:
+                    type_sql = f" AND r.res_type IN ({','.join('?' * len(types))})"
+                rows = tx.fetchall(
+                    "SELECT r.res_type, r.res_id, r.content FROM resources r WHERE r.deleted = 0 "
+                    f"AND r.patient_key IN ({marks}){type_sql} AND {where}",
+                    [*decision.patient_ids, *(types or []), *params],
+                )
+                hits = [(r[0], r[1], r[2]) for r in rows]
+        self._record(
+            "view",
+            [decision],
+            {"patient": patient_id, "types": sorted({h[0] for h in hits}), "count": len(hits)},
+        )
+        return decision, hits
+
+
+def _patient_id(value: str, bare_is_patient: bool) -> str:
+    """The Patient id a reference value names (``Patient/x``; bare ``x`` where it can only
+    be a patient), else ""."""
+    text = value.split("|")[0]
+    if "/" in text:
+        parts = text.rstrip("/").split("/")
+        return parts[-1] if len(parts) >= 2 and parts[-2] == "Patient" else ""
+    return text if bare_is_patient else ""
+
+
+def _live(version: Version) -> Version:
+    if version.deleted:
+        from kizuna.fhir.outcome import gone
+
+        raise gone(f"{version.res_type}/{version.res_id} was deleted")
+    return version
+
+
+__all__ = ["Clause", "Origin", "Reader"]
