@@ -155,10 +155,8 @@ class Reader:
     def _is_lookup(self, query: SearchQuery) -> bool:
         """Staff finding a patient by card number, or by kana name plus birth date."""
         codes = {c.code for c in query.clauses}
-        exact = (
-            "identifier" in codes
-            or ({"birthdate"} <= codes
-            and bool(codes & {"name", "family", "given"}))
+        exact = "identifier" in codes or (
+            {"birthdate"} <= codes and bool(codes & {"name", "family", "given"})
         )
         return (
             exact

@@ -288,9 +288,12 @@ class ActMapper:
         else:
             act_class = info.category
         name = info.name if info else None
+        notes = [t for t in group.notes if t]
+        if si.quantity is not None:
+            notes.append(f"数量 {_number(si.quantity)}{info.unit if info and info.unit else ''}")
         act = _Act(si, code, {"coding": [coding(jpcore.RECEIPT_PROCEDURE_CODE, code, name)],
                               "text": name or code},
-                   _category(group.category, act_class), [t for t in group.notes if t])
+                   _category(group.category, act_class), notes)
         days = self.ctx.days_of(si)
         if act_class is ProcedureCategory.OTHER or len(days) < 2:
             return [self.procedure(act, days)]

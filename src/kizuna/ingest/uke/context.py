@@ -99,4 +99,4 @@ def days_used(days: tuple[int | None, ...]) -> list[tuple[int, int]]:
     """(day of month, count) for every day with a count (算定日情報)."""
     if not any(days):
         return []
-    return [(index + 1, count) for index, count in enumerate(days) if count]
+    return [(day, count) for day, count in enumerate(days, 1) if count]
