@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from tests.fhir_server.support import post_transaction, resolve_refs, synthea_bundles, without_meta
 
 FHIR_JP = Path(__file__).resolve().parents[2] / "samples" / "fhir-jp"
@@ -67,10 +69,29 @@ def test_every_jp_example_loads_and_reads_back(fhir: httpx.Client) -> None:
 EXPECTED_FAULTS = {
     "MedicationRequest-ErrorExample-JP-MedReq-ExtEye-Total1.json": "MedicationRequest.medication",
     "Observation-ErrorExample-ObsLabo-eGFR.json": "Observation.code",
+    "MedicationRequest-ErrorExample-JP-MedReq-PO-SID-28days.json": "MedicationRequest.medicationCodeableConcept",
 }
 
 
-def test_error_examples_are_rejected_with_an_outcome_naming_the_fault(fhir: httpx.Client) -> None:
+@pytest.fixture
+def price_list(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The MHLW drug price list installed as the server's drug master (it may not be
+    shipped in the repository, so it is read from the shared sample data)."""
+    from kizuna.codes.masters.install import load_official_masters
+    from kizuna.codes.masters.store import reset_masters
+
+    monkeypatch.setenv("KIZUNA_DATA_DIR", str(tmp_path / "masters-data"))
+    load_official_masters(shared_data / "masters")
+    reset_masters()
+    yield
+    reset_masters()
+
+
+def test_error_examples_are_rejected_with_an_outcome_naming_the_fault(
+    price_list: None, fhir: httpx.Client
+) -> None:
     files = sorted(FHIR_JP.rglob("*ErrorExample*.json"))
     assert len(files) == 3
     for path in files:

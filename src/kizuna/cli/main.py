@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kizuna.cli import database, importer, ingest, quarantine, serve
+from kizuna.cli import database, importer, ingest, masters, quarantine, serve
 
 app = typer.Typer(
     name="kizuna",
@@ -16,6 +16,7 @@ app.command("serve")(serve.serve)
 app.command("import")(importer.import_files)
 app.command("ingest")(ingest.ingest)
 app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(masters.app, name="masters")
 app.add_typer(database.app, name="db")
 
 

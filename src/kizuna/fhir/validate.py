@@ -12,6 +12,8 @@ from typing import Any
 
 from kizuna.fhir.outcome import FhirError, Problem
 from kizuna.fhir.types import is_resource_type
+from kizuna.codes.masters.store import Masters, get_masters
+from kizuna.fhir.validation.drugs import DrugLookup, IngredientIndex, NoDrugMaster
 from kizuna.fhir.validation.jp import validate_jp
 from kizuna.fhir.validation.structure import validate
 
@@ -35,6 +37,22 @@ def _problems(issues: list[Any], prefix: str, res_type: str) -> list[Problem]:
         Problem(i.code, i.diagnostics, _prefixed(i.expression, prefix, res_type), i.severity)
         for i in issues
     ]
+
+
+_lookups: dict[int, DrugLookup] = {}
+
+
+def drug_lookup(masters: Masters | None = None) -> DrugLookup:
+    """Ingredient names from the installed drug price list, for the general-order-code
+    check; "unknown" (no check) when no price list is installed."""
+    masters = masters or get_masters()
+    found = _lookups.get(id(masters))
+    if found is None:
+        names = masters.ingredient_names()
+        found = IngredientIndex(names) if names else NoDrugMaster()
+        _lookups.clear()
+        _lookups[id(masters)] = found
+    return found
 
 
 def check_resource(
@@ -68,7 +86,7 @@ def check_resource(
     errors = [p for p in structural if p.severity in ("error", "fatal")]
     if errors:
         raise FhirError(400, errors)
-    profile = _problems(validate_jp(resource), where, res_type)
+    profile = _problems(validate_jp(resource, drug_lookup()), where, res_type)
     errors = [p for p in profile if p.severity in ("error", "fatal")]
     if errors:
         raise FhirError(422, errors)

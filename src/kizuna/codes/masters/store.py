@@ -125,6 +125,11 @@ class Masters:
             return ingredient_of_yj(self.yj_of_hot9(code))
         return None
 
+    def ingredient_names(self) -> dict[str, str]:
+        """Every 7-character ingredient key with its 成分名 (from an installed price list)."""
+        names: dict[str, str] = self._table("ingredients")
+        return names
+
     def ingredient_name(self, key: str) -> str | None:
         """The ingredient (成分名) of a 7-character key, from the installed price list."""
         names: dict[str, str] = self._table("ingredients")
