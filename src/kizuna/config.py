@@ -15,10 +15,14 @@ def _env(name: str, default: str) -> str:
 class Settings:
     """Everything configurable. Secrets come from the environment, never from the repo."""
 
-    database_url: str = field(default_factory=lambda: _env("KIZUNA_DATABASE_URL", "sqlite:///kizuna.sqlite3"))
+    database_url: str = field(
+        default_factory=lambda: _env("KIZUNA_DATABASE_URL", "sqlite:///kizuna.sqlite3")
+    )
     data_dir: Path = field(default_factory=lambda: Path(_env("KIZUNA_DATA_DIR", "var")))
     base_url: str | None = field(default_factory=lambda: os.environ.get("KIZUNA_BASE_URL"))
-    max_body_bytes: int = field(default_factory=lambda: int(_env("KIZUNA_MAX_BODY_BYTES", str(64 * 1024 * 1024))))
+    max_body_bytes: int = field(
+        default_factory=lambda: int(_env("KIZUNA_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+    )
     pool_size: int = field(default_factory=lambda: int(_env("KIZUNA_POOL_SIZE", "8")))
 
     @property

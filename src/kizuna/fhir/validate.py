@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kizuna.codes.masters.store import Masters, get_masters
 from kizuna.fhir.outcome import FhirError, Problem
 from kizuna.fhir.types import is_resource_type
-from kizuna.codes.masters.store import Masters, get_masters
 from kizuna.fhir.validation.drugs import DrugLookup, IngredientIndex, NoDrugMaster
 from kizuna.fhir.validation.jp import validate_jp
 from kizuna.fhir.validation.structure import validate

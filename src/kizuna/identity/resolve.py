@@ -1,24 +1,37 @@
 """The one function every ingestion adapter uses to find its patient.
 
-Deterministic linking: a candidate whose insurance member id (保険者番号:記号:番号:枝番) or
-facility-local id is already known belongs to that patient; otherwise a new patient is
-created with an id derived from its first key. The patient index (``kizuna.identity.mpi``)
-adds probabilistic matching on top; this hook stays the single entry point.
+1. **Deterministic linking.** A candidate whose insurance member id (保険者番号:記号:番号:枝番,
+   never without 枝番) or facility-local id is already known belongs to that patient;
+   otherwise a new patient is created with an id derived from its first key.
+2. **The person index.** A new patient gets a person of its own. When the candidate's keys
+   are held by two different patients (e.g. a receipt that carries both one hospital's
+   chart number and a member id first seen at a pharmacy), their persons are linked
+   deterministically, unless the demographics rule it out, which sends the pair to review.
+3. **Probabilistic matching** (Fellegi–Sunter, :mod:`kizuna.identity.matcher`) runs only
+   when the patient is new or its demographics changed, which is a small share of
+   messages: in the same transaction by default (``KIZUNA_IDENTITY_MATCH=inline``), or
+   left pending for ``kizuna identity match`` (``KIZUNA_IDENTITY_MATCH=queue``).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from kizuna.fhir import writes
+from kizuna.identity import index, pairs, persons
+from kizuna.identity.decide import judge
 from kizuna.identity.keys import link_keys
+from kizuna.identity.matcher import current_model, match_patient
 from kizuna.identity.merge import merge_patient
 from kizuna.ingest.base import stable_id
 from kizuna.store import resources as sql
 from kizuna.store.db import Tx
+
+ACTOR = "ingest"
 
 
 @dataclass
@@ -28,10 +41,15 @@ class Resolution:
     linked_by: str | None  # the key that linked to an existing patient, None when new
     conflicts: list[str] = field(default_factory=list)  # keys held by other patients
     write: writes.Put | None = None  # the merged Patient to store (None if unchanged)
+    person_id: str | None = None
 
 
 class UnlinkablePatient(ValueError):
     """The candidate carries no identifier that could ever link it."""
+
+
+def match_inline() -> bool:
+    return os.environ.get("KIZUNA_IDENTITY_MATCH", "inline").strip().lower() != "queue"
 
 
 def _known(tx: Tx, keys: list[str]) -> dict[str, str]:
@@ -42,8 +60,37 @@ def _known(tx: Tx, keys: list[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def _stored_patient(tx: Tx, patient_id: str) -> dict[str, Any] | None:
+    stored = sql.current(tx, [("Patient", patient_id)]).get(("Patient", patient_id))
+    if stored is None or not stored.content or stored.deleted:
+        return None
+    found: dict[str, Any] = orjson.loads(stored.content)
+    return found
+
+
+def _link_shared_keys(tx: Tx, patient_id: str, owners: list[str]) -> None:
+    """Patients that share a deterministic key with this one are the same person."""
+    model = None
+    for other in dict.fromkeys(owners):
+        persons.ensure_person(tx, other, ACTOR)
+        if persons.person_of(tx, other) == persons.person_of(tx, patient_id):
+            continue
+        decided = pairs.get(tx, patient_id, other)
+        if decided is not None and decided.status == "rejected":
+            continue
+        found = index.stored(tx, [patient_id, other])
+        if len(found) == 2:
+            model = model or current_model(tx)
+            judgement = judge(model, found[patient_id], found[other])
+            if judgement.decision == "never":
+                pairs.record(tx, patient_id, other, judgement.probability, judgement.vector,
+                             "pending", "a shared identifier, but the demographics disagree")
+                continue
+        persons.link(tx, other, patient_id, ACTOR, "shared identifier", kind="deterministic")
+
+
 def resolve_patient(tx: Tx, candidate: dict[str, Any]) -> Resolution:
-    """Find or create the patient for ``candidate`` and record its new link keys."""
+    """Find or create the patient for ``candidate``, record its keys, index and match it."""
     keys = link_keys(candidate)
     if not keys:
         raise UnlinkablePatient("the patient has neither an insurance member id nor a local id")
@@ -55,18 +102,32 @@ def resolve_patient(tx: Tx, candidate: dict[str, Any]) -> Resolution:
     new_keys = [(k, patient_id) for k in keys if k not in known]
     if new_keys:
         tx.insert_rows("identity_keys", ("link_key", "patient_id"), new_keys)
-    stored = sql.current(tx, [("Patient", patient_id)]).get(("Patient", patient_id))
-    current = (
-        orjson.loads(stored.content) if stored and stored.content and not stored.deleted else None
-    )
+    current = _stored_patient(tx, patient_id)
     merged = merge_patient(current, candidate, patient_id)
     changed = current is None or {k: v for k, v in current.items() if k != "meta"} != merged
+    _keep_meta(current, merged)
+    person_id = _index(tx, patient_id, merged, changed)
+    if conflicts:
+        _link_shared_keys(tx, patient_id, [known[k] for k in conflicts])
+        person_id = persons.person_of(tx, patient_id)
+    write = writes.Put(merged) if changed else None
+    return Resolution(patient_id, current is None, linked_by, conflicts, write, person_id)
+
+
+def _keep_meta(current: dict[str, Any] | None, merged: dict[str, Any]) -> None:
+    """The stored meta (tags, security labels) stays; version and time are the store's."""
     if current is not None and "meta" in current:
-        merged["meta"] = {
-            k: v for k, v in current["meta"].items() if k not in ("versionId", "lastUpdated")
-        }
-        if not merged["meta"]:
-            merged.pop("meta")
-    return Resolution(
-        patient_id, current is None, linked_by, conflicts, writes.Put(merged) if changed else None
-    )
+        meta = {k: v for k, v in current["meta"].items() if k not in ("versionId", "lastUpdated")}
+        if meta:
+            merged["meta"] = meta
+
+
+def _index(tx: Tx, patient_id: str, merged: dict[str, Any], changed: bool) -> str | None:
+    """Person and match features; only a new or changed patient costs more than a lookup."""
+    if not changed:
+        return persons.person_of(tx, patient_id)
+    person_id = persons.ensure_person(tx, patient_id, ACTOR)
+    features = index.index_patient(tx, patient_id, merged)
+    if features is not None and match_inline():
+        match_patient(tx, patient_id, features, actor="auto")
+    return persons.person_of(tx, patient_id) or person_id
