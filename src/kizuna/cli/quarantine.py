@@ -35,7 +35,8 @@ def list_items(
 
     items = quarantine.items(_db(), None if status == "all" else status, limit=1000)
     table = Table(title=f"Quarantine ({status})")
-    for name in ("id", "format", "when", "where", "reason"):
+    table.add_column("id", no_wrap=True)
+    for name in ("format", "when", "where", "reason"):
         table.add_column(name, overflow="fold")
     for item in items:
         when = datetime.fromtimestamp(item.created_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")

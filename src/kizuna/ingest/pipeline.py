@@ -112,7 +112,8 @@ class UnitWriter:
         # Older versions lose; equal versions with different content are ordered by
         # digest, so the stored result never depends on the order files are read in.
         if prior is not None and (self.unit.version, self.digest) < prior:
-            return UnitResult("superseded")
+            if not (self.unit.delete_unit and self.unit.version >= prior[0]):
+                return UnitResult("superseded")  # a deletion of the same version still wins
         ops: list[writes.Op] = []
         patient_id = self._patient(ops)
         source = source_uri(self.unit)

@@ -60,9 +60,11 @@ def test_prescription_unit(assert_r4: Check) -> None:
         assert_r4(resource)
     assert unit.patient is not None
     assert_r4(unit.patient)
-    assert unit.patient["identifier"] == [
-        {"system": jpcore.INSURANCE_MEMBER_ID, "value": "06000004::12345674:"}
-    ]
+    # no 枝番 in the source: a member id without it could name a whole family, so it is
+    # not used as an identifier; the insurer stays on the Coverage's payer
+    assert unit.patient.get("identifier", []) == []
+    [payer] = [o for o in of(unit, "Organization") if o["type"][0]["coding"][0]["code"] == "pay"]
+    assert payer["identifier"] == [{"system": jpcore.INSURER_NUMBER, "value": "06000004"}]
     assert [n["text"] for n in unit.patient["name"]] == ["ダミー 花子", "ダミー ハナコ"]
     assert unit.patient["birthDate"] == "1923-04-06"
     [org] = [o for o in of(unit, "Organization") if o["type"][0]["coding"][0]["code"] == "prov"]
@@ -81,7 +83,7 @@ def test_prescription_unit(assert_r4: Check) -> None:
     assert request["dispenseRequest"]["expectedSupplyDuration"]["value"] == 7
     assert [n["text"] for n in request["note"]] == ["備考: 【一包化】", "備考: 懸濁する"]
     [coverage] = of(unit, "Coverage")
-    assert coverage["identifier"][0]["value"] == "06000004::12345674:"
+    assert "identifier" not in coverage  # no 枝番: not an insurance member id
     assert coverage["relationship"]["coding"][0]["code"] == "1"
 
 

@@ -194,9 +194,7 @@ def test_unknown_record_numbers_are_listed() -> None:
     assert [(u.line, u.segment) for u in result.unknown_records] == [(3, "999")]
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"\xff\xfe\x00", b"NOTJAHIS,1\r\n", b"JAHISTC08\r\n"]
-)
+@pytest.mark.parametrize("data", [b"", b"\xff\xfe\x00", b"NOTJAHIS,1\r\n", b"JAHISTC08\r\n"])
 def test_unreadable_input_is_a_parse_error(data: bytes) -> None:
     with pytest.raises(ParseError):
         parse(data)

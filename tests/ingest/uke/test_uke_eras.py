@@ -19,30 +19,36 @@ from kizuna.ingest.uke.eras import (
 )
 
 
-@pytest.mark.parametrize(("era", "expected"), [
-    ("4310430", dt.date(2019, 4, 30)),  # last day of 平成
-    ("5010501", dt.date(2019, 5, 1)),  # 令和元年5月1日
-    ("3640107", dt.date(1989, 1, 7)),  # last day of 昭和
-    ("4010108", dt.date(1989, 1, 8)),  # 平成元年1月8日
-    ("3011225", dt.date(1926, 12, 25)),  # 昭和元年
-    ("2010730", dt.date(1912, 7, 30)),  # 大正元年
-    ("1450729", dt.date(1912, 7, 29)),  # 明治45年
-])
+@pytest.mark.parametrize(
+    ("era", "expected"),
+    [
+        ("4310430", dt.date(2019, 4, 30)),  # last day of 平成
+        ("5010501", dt.date(2019, 5, 1)),  # 令和元年5月1日
+        ("3640107", dt.date(1989, 1, 7)),  # last day of 昭和
+        ("4010108", dt.date(1989, 1, 8)),  # 平成元年1月8日
+        ("3011225", dt.date(1926, 12, 25)),  # 昭和元年
+        ("2010730", dt.date(1912, 7, 30)),  # 大正元年
+        ("1450729", dt.date(1912, 7, 29)),  # 明治45年
+    ],
+)
 def test_era_dates_at_boundaries(era: str, expected: dt.date) -> None:
     assert era_to_date(era) == expected
     assert date_to_era(expected) == era
 
 
-@pytest.mark.parametrize("bad", [
-    "4310501",  # 平成31年5月1日 is 令和元年
-    "5010430",  # 令和元年4月30日 is 平成
-    "3640108",  # 昭和64年1月8日 is 平成
-    "3661121",  # 昭和66年 never existed
-    "4000101",  # year 00
-    "6010101",  # no era 6
-    "4300230",  # 30 February
-    "43a0101",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "4310501",  # 平成31年5月1日 is 令和元年
+        "5010430",  # 令和元年4月30日 is 平成
+        "3640108",  # 昭和64年1月8日 is 平成
+        "3661121",  # 昭和66年 never existed
+        "4000101",  # year 00
+        "6010101",  # no era 6
+        "4300230",  # 30 February
+        "43a0101",
+    ],
+)
 def test_dates_outside_their_era_are_rejected(bad: str) -> None:
     with pytest.raises(EraDateError):
         era_to_date(bad)

@@ -27,8 +27,9 @@ def _replace_line(sample_bytes: bytes, number: int, new: bytes) -> bytes:
     return b"\r\n".join(lines)
 
 
-def test_bad_date_names_line_record_and_column(sample_bytes: bytes,
-                                               shipped_masters: Masters) -> None:
+def test_bad_date_names_line_record_and_column(
+    sample_bytes: bytes, shipped_masters: Masters
+) -> None:
     line = _lines(sample_bytes)[4]  # SY,2500013,20210801,... of receipt 1
     data = _replace_line(sample_bytes, 5, line.replace(b"20210801", b"20211331"))
     units, failures = _run(data, shipped_masters)
@@ -39,7 +40,9 @@ def test_bad_date_names_line_record_and_column(sample_bytes: bytes,
     assert failure.location.field == "SY-3 (診療開始日)"
     assert failure.location.record == "1"
     assert failure.reason == "not a calendar date"
-    assert failure.raw.startswith(b"RE,1,1122,202110,")
+    header, receipt = failure.raw.split(b"\r\n", 1)
+    assert header.startswith(b"IR,1,12,1,0000000,")  # kept with its file header for replay
+    assert receipt.startswith(b"RE,1,1122,202110,")
     assert "20211331" not in failure.reason
 
 
@@ -94,8 +97,9 @@ def test_control_character_in_a_name(sample_bytes: bytes, shipped_masters: Maste
     assert failures[0].reason.startswith("control character at position")
 
 
-def test_truncated_file_keeps_complete_receipts(sample_bytes: bytes,
-                                               shipped_masters: Masters) -> None:
+def test_truncated_file_keeps_complete_receipts(
+    sample_bytes: bytes, shipped_masters: Masters
+) -> None:
     cut = sample_bytes[: len(sample_bytes) // 2]
     units, failures = _run(cut, shipped_masters)
     assert len(units) >= 30
@@ -108,12 +112,15 @@ def test_record_before_any_receipt_and_missing_header(shipped_masters: Masters) 
     data = "SY,2500013,20210801,1,,,01,\r\nRE,1,1112,202110,基金　太郎,1,19800101".encode("cp932")
     units, failures = _run(data, shipped_masters)
     assert units == []
-    assert [f.reason for f in failures] == ["record outside any receipt",
-                                            "receipt before any IR/YK header"]
+    assert [f.reason for f in failures] == [
+        "record outside any receipt",
+        "receipt before any IR/YK header",
+    ]
 
 
-def test_bad_header_fails_each_of_its_receipts(sample_bytes: bytes,
-                                              shipped_masters: Masters) -> None:
+def test_bad_header_fails_each_of_its_receipts(
+    sample_bytes: bytes, shipped_masters: Masters
+) -> None:
     data = _replace_line(sample_bytes, 1, b"IR,1,12,1,0000000,,,2021AB,00,05012345678")
     units, failures = _run(data, shipped_masters)
     assert units == []
@@ -121,8 +128,9 @@ def test_bad_header_fails_each_of_its_receipts(sample_bytes: bytes,
     assert all(f.location.field == "IR-8 (請求年月)" for f in failures)
 
 
-def test_unusable_facility_code_is_a_mapping_failure(sample_bytes: bytes,
-                                                    shipped_masters: Masters) -> None:
+def test_unusable_facility_code_is_a_mapping_failure(
+    sample_bytes: bytes, shipped_masters: Masters
+) -> None:
     data = _replace_line(sample_bytes, 1, b"IR,1,99,1,ABCDEFG,,,202111,00,05012345678")
     units, failures = _run(data, shipped_masters)
     assert units == [] and len(failures) == 75

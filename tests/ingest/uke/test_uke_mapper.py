@@ -40,8 +40,9 @@ def test_patient_from_the_first_receipt(sample_units: list[Unit]) -> None:
     unit = sample_units[0]
     patient = unit.patient
     assert patient is not None
-    assert patient["identifier"] == [{"system": jpcore.local_patient_system("1210000000"),
-                                      "value": "00697"}]
+    assert patient["identifier"] == [
+        {"system": jpcore.local_patient_system("1210000000"), "value": "00697"}
+    ]
     kanji, kana = patient["name"]
     assert kanji["text"] == "テスト\u3000汎用"
     assert (kanji["family"], kanji["given"]) == ("テスト", ["汎用"])
@@ -51,7 +52,10 @@ def test_patient_from_the_first_receipt(sample_units: list[Unit]) -> None:
     assert (patient["gender"], patient["birthDate"]) == ("male", "1991-11-21")
     assert unit.key == "uke:1210000000:202110:chart:00697:AMB"
     assert (unit.version, unit.source.record, unit.source.facility_code) == (
-        "202111", "1", "1210000000")
+        "202111",
+        "1",
+        "1210000000",
+    )
 
 
 def test_insurance_member_id_needs_the_branch_number(sample_units: list[Unit]) -> None:
@@ -61,8 +65,9 @@ def test_insurance_member_id_needs_the_branch_number(sample_units: list[Unit]) -
     assert member == [{"system": jpcore.INSURANCE_MEMBER_ID, "value": "01130012:64440718:7:00"}]
     coverage = _of(second, "Coverage")[0]
     assert coverage["dependent"] == "00"
-    symbol = [e["valueString"] for e in coverage["extension"]
-              if e["url"] == jpcore.COVERAGE_SYMBOL_EXT]
+    symbol = [
+        e["valueString"] for e in coverage["extension"] if e["url"] == jpcore.COVERAGE_SYMBOL_EXT
+    ]
     assert symbol == ["６４４４０７１８"]
     first_patient = sample_units[0].patient or {}
     assert all(i["system"] != jpcore.INSURANCE_MEMBER_ID for i in first_patient["identifier"])
@@ -105,7 +110,9 @@ def test_diagnoses_of_the_first_receipt(sample_units: list[Unit]) -> None:
     assert _codes(coded["code"]) == {jpcore.RECEIPT_DISEASE_CODE: "2500013"}
     assert coded["onsetDateTime"] == "2021-08-01"
     assert [e["valueCodeableConcept"]["coding"][0]["code"] for e in coded["extension"]] == [
-        "principal", "1"]
+        "principal",
+        "1",
+    ]
     assert coded["clinicalStatus"]["coding"][0]["code"] == "active"
     assert "coding" not in uncoded["code"] and uncoded["code"]["text"] == "テスト"
     assert long_name["code"]["text"].startswith("寿限無寿限無")
@@ -124,12 +131,19 @@ def test_outcome_and_suspected_diagnosis(sample_units: list[Unit]) -> None:
     modifier = suspected["code"]["extension"][0]
     assert modifier["url"] == jpcore.CONDITION_POSTFIX_MODIFIER
     assert modifier["valueCodeableConcept"]["coding"][0] == {
-        "system": jpcore.RECEIPT_MODIFIER_CODE, "code": "8002", "display": "の疑い"}
+        "system": jpcore.RECEIPT_MODIFIER_CODE,
+        "code": "8002",
+        "display": "の疑い",
+    }
 
 
 def test_unknown_codes_are_reported_once_per_receipt(shipped_masters: Masters) -> None:
-    unit = _unit(shipped_masters, "SY,4375001,20210901,1,9999,,01,",
-                 "SY,0000001,20210901,1,,,,", f"SI,13,1,999999999,,10,1,,,,,,,{_day(2)}")
+    unit = _unit(
+        shipped_masters,
+        "SY,4375001,20210901,1,9999,,01,",
+        "SY,0000001,20210901,1,,,,",
+        f"SI,13,1,999999999,,10,1,,,,,,,{_day(2)}",
+    )
     (warning,) = [w for w in unit.warnings if w.code == "unknown-code"]
     assert "disease 0000001" in warning.message
     assert "modifier 9999" in warning.message
@@ -151,21 +165,27 @@ def test_known_disease_with_modifiers_renders_the_full_name(shipped_masters: Mas
 
 def test_surgery_procedure_with_its_day(sample_units: list[Unit]) -> None:
     procedures = _of(sample_units[0], "Procedure")
-    surgery = [p for p in procedures if _codes(p["code"]).get(jpcore.RECEIPT_PROCEDURE_CODE)
-               == "150253010"]
+    surgery = [
+        p for p in procedures if _codes(p["code"]).get(jpcore.RECEIPT_PROCEDURE_CODE) == "150253010"
+    ]
     (proc,) = surgery
     assert proc["code"]["text"] == "水晶体再建術（眼内レンズを挿入）（その他）"
     assert proc["performedDateTime"] == "2021-10-01"
     category = {c["system"]: c["code"] for c in proc["category"]["coding"]}
-    assert category == {"urn:kizuna:codesystem:uke-shinryo-shikibetsu": "50",
-                        "urn:kizuna:codesystem:procedure-class": "surgery"}
+    assert category == {
+        "urn:kizuna:codesystem:uke-shinryo-shikibetsu": "50",
+        "urn:kizuna:codesystem:procedure-class": "surgery",
+    }
 
 
 def test_anaesthesia_is_classified_from_the_master(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, f"SI,54,1,150233410,,6100,1,,,,,,,{_day(12)}")
     (proc,) = _of(unit, "Procedure")
-    classes = [c["code"] for c in proc["category"]["coding"]
-               if c["system"] == "urn:kizuna:codesystem:procedure-class"]
+    classes = [
+        c["code"]
+        for c in proc["category"]["coding"]
+        if c["system"] == "urn:kizuna:codesystem:procedure-class"
+    ]
     assert classes == ["anaesthesia"]
     assert proc["performedDateTime"] == "2021-10-12"
 
@@ -174,7 +194,8 @@ def test_drug_with_comment_and_count(sample_units: list[Unit]) -> None:
     requests = _of(sample_units[0], "MedicationRequest")
     loxoprofen = requests[0]
     assert _codes(loxoprofen["medicationCodeableConcept"]) == {
-        jpcore.RECEIPT_DRUG_CODE: "620098801"}
+        jpcore.RECEIPT_DRUG_CODE: "620098801"
+    }
     assert loxoprofen["medicationCodeableConcept"]["text"] == "ロキソニン錠６０ｍｇ"
     assert loxoprofen["note"] == [{"text": "疼痛時"}]
     assert loxoprofen["category"][0]["coding"][0]["code"] == "22"
@@ -186,7 +207,9 @@ def test_oral_drug_daily_dose_days_and_yj(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, f"IY,21,1,622895000,3,17,14,,,,,,,{_day(4, 14)}")
     (request,) = _of(unit, "MedicationRequest")
     assert _codes(request["medicationCodeableConcept"]) == {
-        jpcore.RECEIPT_DRUG_CODE: "622895000", jpcore.YJ_CODE: "2344009F4018"}
+        jpcore.RECEIPT_DRUG_CODE: "622895000",
+        jpcore.YJ_CODE: "2344009F4018",
+    }
     dosage = request["dosageInstruction"][0]
     assert dosage["doseAndRate"][0]["rateRatio"]["numerator"] == {"value": 3, "unit": "錠"}
     assert dosage["timing"]["repeat"]["boundsDuration"]["value"] == 14
@@ -196,28 +219,50 @@ def test_oral_drug_daily_dose_days_and_yj(shipped_masters: Masters) -> None:
 
 
 def test_materials_become_used_codes(shipped_masters: Masters) -> None:
-    unit = _unit(shipped_masters,
-                 f"SI,40,1,140000610,,,1,,,,,,,{_day(3)}",
-                 "TO,,1,700010000,2,52,1,006,120.00,,,,,,,,," + _day(3))
+    unit = _unit(
+        shipped_masters,
+        f"SI,40,1,140000610,,,1,,,,,,,{_day(3)}",
+        "TO,,1,700010000,2,52,1,006,120.00,,,,,,,,," + _day(3),
+    )
     (proc,) = _of(unit, "Procedure")
     assert _codes(proc["code"]) == {jpcore.RECEIPT_PROCEDURE_CODE: "140000610"}
-    assert proc["usedCode"] == [{"coding": [{"system": jpcore.RECEIPT_MATERIAL_CODE,
-                                             "code": "700010000", "display": "フィルム・半切"}],
-                                 "text": "フィルム・半切"}]
+    assert proc["usedCode"] == [
+        {
+            "coding": [
+                {
+                    "system": jpcore.RECEIPT_MATERIAL_CODE,
+                    "code": "700010000",
+                    "display": "フィルム・半切",
+                }
+            ],
+            "text": "フィルム・半切",
+        }
+    ]
 
 
 def test_symptom_details_annotate_the_main_diagnosis(shipped_masters: Masters) -> None:
-    unit = _unit(shipped_masters, "SY,9599001,20211001,1,,,,", "SY,4375001,20211001,1,,,01,",
-                 "SJ,01,経過観察中")
+    unit = _unit(
+        shipped_masters,
+        "SY,9599001,20211001,1,,,,",
+        "SY,4375001,20211001,1,,,01,",
+        "SJ,01,経過観察中",
+    )
     other, main = _of(unit, "Condition")
     assert main["note"] == [{"text": "経過観察中"}]
     assert "note" not in other
 
 
 def test_inpatient_receipt(shipped_masters: Masters) -> None:
-    data = "\r\n".join([HEADER, RE_LINE.replace("RE,1,1112,202110", "RE,1,1111,202110").replace(
-        ",19800101,,", ",19800101,,20210920"), f"SI,90,1,111000110,,288,1,,,,,,,{_day(2)}",
-        ""]).encode("cp932")
+    data = "\r\n".join(
+        [
+            HEADER,
+            RE_LINE.replace("RE,1,1112,202110", "RE,1,1111,202110").replace(
+                ",19800101,,", ",19800101,,20210920"
+            ),
+            f"SI,90,1,111000110,,288,1,,,,,,,{_day(2)}",
+            "",
+        ]
+    ).encode("cp932")
     unit = map_receipt(parse_bytes(data, "t").receipts[0], "t", shipped_masters)
     (encounter,) = _of(unit, "Encounter")
     assert encounter["class"]["code"] == "IMP"
@@ -226,11 +271,15 @@ def test_inpatient_receipt(shipped_masters: Masters) -> None:
 
 
 def test_corrected_receipt_updates_the_same_resources(shipped_masters: Masters) -> None:
-    original = _unit(shipped_masters, "SY,4375001,20210901,1,,,01,",
-                     f"SI,12,1,112007410,,73,1,,,,,,,{_day(5)}")
-    corrected = _unit(shipped_masters, "SY,4375001,20210901,1,,,01,",
-                      f"SI,12,1,112007410,,75,1,,,,,,,{_day(5)}",
-                      header=HEADER.replace("202111", "202112"))
+    original = _unit(
+        shipped_masters, "SY,4375001,20210901,1,,,01,", f"SI,12,1,112007410,,73,1,,,,,,,{_day(5)}"
+    )
+    corrected = _unit(
+        shipped_masters,
+        "SY,4375001,20210901,1,,,01,",
+        f"SI,12,1,112007410,,75,1,,,,,,,{_day(5)}",
+        header=HEADER.replace("202111", "202112"),
+    )
     assert original.key == corrected.key
     assert [r["id"] for r in original.resources] == [r["id"] for r in corrected.resources]
     assert (original.version, corrected.version) == ("202111", "202112")
@@ -249,8 +298,9 @@ def test_every_resource_is_valid_r4(sample_units: list[Unit]) -> None:
 
 def test_warnings_carry_no_patient_data(sample_units: list[Unit], sample_file: UkeFile) -> None:
     for unit, receipt in zip(sample_units, sample_file.receipts, strict=True):
-        personal = [v for v in (receipt.re.name, receipt.re.kana_name,
-                                receipt.re.chart_number) if v]
+        personal = [
+            v for v in (receipt.re.name, receipt.re.kana_name, receipt.re.chart_number) if v
+        ]
         if receipt.re.birth_date:
             personal.append(receipt.re.birth_date.strftime("%Y%m%d"))
         for warning in unit.warnings:
@@ -276,16 +326,18 @@ def test_routine_act_on_several_days_is_one_procedure(shipped_masters: Masters) 
 def test_surgery_on_several_days_keeps_each_date(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, f"SI,50,1,150253010,,12100,2,,,,,,,{_days((1, 1), (15, 1))}")
     first, second = _of(unit, "Procedure")
-    assert (first["performedDateTime"], second["performedDateTime"]) == (
-        "2021-10-01", "2021-10-15")
+    assert (first["performedDateTime"], second["performedDateTime"]) == ("2021-10-01", "2021-10-15")
     assert first["id"] != second["id"]
 
 
 def test_transfusion_is_classified_from_the_master(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, f"SI,50,1,150224910,400,900,1,,,,,,,{_day(7)}")
     (proc,) = _of(unit, "Procedure")
-    classes = [c["code"] for c in proc["category"]["coding"]
-               if c["system"] == "urn:kizuna:codesystem:procedure-class"]
+    classes = [
+        c["code"]
+        for c in proc["category"]["coding"]
+        if c["system"] == "urn:kizuna:codesystem:procedure-class"
+    ]
     assert classes == ["transfusion"]
     assert proc["code"]["text"] == "保存血液輸血（２００ｍＬごとに）（１回目）"
     assert proc["performedDateTime"] == "2021-10-07"

@@ -23,15 +23,28 @@ from kizuna.ingest.uke.parser import (
 from kizuna.ingest.uke.schema import width
 
 
-def _receipt_lines(*lines: str, header: str = "IR,1,13,1,1234567,,テスト病院,202111,00,0312345678"
-                   ) -> bytes:
+def _receipt_lines(
+    *lines: str, header: str = "IR,1,13,1,1234567,,テスト病院,202111,00,0312345678"
+) -> bytes:
     return "\r\n".join([header, *lines, ""]).encode("cp932")
 
 
 def test_column_counts_match_every_sample_line(sample_lines: list[str]) -> None:
-    classes = {cls.TYPE: cls for cls in (med.IRRecord, med.MedicalRERecord, med.HORecord,
-                                         med.KORecord, med.SNRecord, med.SYRecord, med.SIRecord,
-                                         med.MedicalIYRecord, med.CORecord, med.GORecord)}
+    classes = {
+        cls.TYPE: cls
+        for cls in (
+            med.IRRecord,
+            med.MedicalRERecord,
+            med.HORecord,
+            med.KORecord,
+            med.SNRecord,
+            med.SYRecord,
+            med.SIRecord,
+            med.MedicalIYRecord,
+            med.CORecord,
+            med.GORecord,
+        )
+    }
     for line in filter(None, sample_lines):
         rtype = line[:2]
         assert len(line.split(",")) == width(classes[rtype].COLUMNS) + 1, line[:20]
@@ -80,7 +93,10 @@ def test_diagnoses(sample_file: UkeFile) -> None:
     assert first[2].disease_name is not None and first[2].disease_name.endswith("の疑い")
     third = sample_file.receipts[2].of(med.SYRecord)
     assert [(s.disease_code, s.modifier_codes, s.outcome) for s in third] == [
-        ("4659007", "8002", "1"), ("5559001", None, "1"), ("2500013", None, "4")]
+        ("4659007", "8002", "1"),
+        ("5559001", None, "1"),
+        ("2500013", None, "4"),
+    ]
 
 
 def test_acts_drugs_and_comments(sample_file: UkeFile) -> None:
@@ -95,7 +111,12 @@ def test_acts_drugs_and_comments(sample_file: UkeFile) -> None:
     iy = records[9]
     assert isinstance(iy, med.MedicalIYRecord)
     assert (iy.category, iy.code, iy.amount, iy.points, iy.count) == (
-        None, "620098801", Decimal("1"), 1, 2)
+        None,
+        "620098801",
+        Decimal("1"),
+        1,
+        2,
+    )
     assert iy.days[0] == 2
     surgery = next(r for r in records if isinstance(r, med.SIRecord) and r.category == "50")
     assert (surgery.code, surgery.points, surgery.line) == ("150253010", 12100, 21)
@@ -112,8 +133,8 @@ def test_record_types_missing_from_the_sample() -> None:
         "RE,1,1112,202110,基金　太郎,1,19800101,,,,,,,123,,,,,,,,,,,,,,,,,,,,,,,キキンタロウ,",
         f"JD,1,{days}",
         "MF,01," + ",".join([""] * 31),
-        "TO,40,1,710010001,1.5,120,1,012,13900.00,,シースセット,,,,,,," + ",".join(
-            ["1"] + [""] * 30),
+        "TO,40,1,710010001,1.5,120,1,012,13900.00,,シースセット,,,,,,,"
+        + ",".join(["1"] + [""] * 30),
         "SJ,01,症状の経過を記載",
         "GR,1,理由",
     )
@@ -125,7 +146,11 @@ def test_record_types_missing_from_the_sample() -> None:
     assert (mf.copay_class, len(mf.extra)) == ("01", 31)
     assert isinstance(to, med.MedicalTORecord)
     assert (to.code, to.amount, to.unit_code, to.unit_price) == (
-        "710010001", Decimal("1.5"), "012", Decimal("13900.00"))
+        "710010001",
+        Decimal("1.5"),
+        "012",
+        Decimal("13900.00"),
+    )
     assert (to.product_name, to.points, to.days[0]) == ("シースセット", 120, 1)
     assert isinstance(sj, med.SJRecord)
     assert (sj.kind, sj.text) == ("01", "症状の経過を記載")
@@ -151,13 +176,22 @@ def test_pharmacy_records() -> None:
     re = receipt.re
     assert isinstance(re, pha.PharmacyRERecord)
     assert (re.prescriber_prefecture, re.prescriber_table, re.prescriber_code7) == (
-        "13", "1", "1234567")
+        "13",
+        "1",
+        "1234567",
+    )
     assert (re.doctor_name, re.kana_name, re.chart_number) == (
-        "処方　医師", "チョウザイハナコ", "C-1")
+        "処方　医師",
+        "チョウザイハナコ",
+        "C-1",
+    )
     sh, cz, iy, ki = receipt.records
     assert (sh.dosage_form, sh.usage_code, sh.instruction) == ("1", "1011000", "食後に服用")
     assert (cz.prescribed_date, cz.dispensed_date, cz.quantity) == (
-        dt.date(2021, 10, 4), dt.date(2021, 10, 5), 14)
+        dt.date(2021, 10, 4),
+        dt.date(2021, 10, 5),
+        14,
+    )
     assert (iy.code, iy.amount) == ("622895000", Decimal("3"))
     assert isinstance(ki, med.OtherRecord) and ki.type == "KI"
 

@@ -14,14 +14,17 @@ from kizuna.ingest.uke.parser import FileKind, parse_bytes
 from kizuna.ingest.uke.records_pharmacy import CZRecord, PharmacyIYRecord, SHRecord
 from kizuna.ingest.uke.writer import write_file
 
-PHARMACY = "1341234563"   # 13 Tokyo, 4 調剤, 123456 + check digit 3
+PHARMACY = "1341234563"  # 13 Tokyo, 4 調剤, 123456 + check digit 3
 PRESCRIBER = "1317654323"  # 13 Tokyo, 1 医科, 765432 + check digit 3
 YK = "YK,1,13,4,1234563,,テスト薬局,202111,00,0312345678"
-RE = ("RE,1,1112,202110,調剤　花子,2,19750315,,,,13,1,7654323,処方　医師,K-12,,,,"
-      "チョウザイ　ハナコ,")
+RE = "RE,1,1112,202110,調剤　花子,2,19750315,,,,13,1,7654323,処方　医師,K-12,,,,チョウザイ　ハナコ,"
 HO = "HO,01010016,記１,２３,1,13642,,,,,,,,,"
-ORAL = ["SH,01,1,1001,食後に服用", "CZ,,20211004,20211005,1,14", "IY,1,622895000,3",
-        "IY,1,610406079,1.5"]
+ORAL = [
+    "SH,01,1,1001,食後に服用",
+    "CZ,,20211004,20211005,1,14",
+    "IY,1,622895000,3",
+    "IY,1,610406079,1.5",
+]
 EYE_DROPS = ["SH,02,5,,", "CZ,,20211004,20211005,1,1", "IY,1,620000402,2"]
 
 
@@ -54,23 +57,38 @@ def test_parsed_pharmacy_records() -> None:
     assert (head.name, head.kana_name, head.sex) == ("調剤　花子", "チョウザイ　ハナコ", "2")
     assert head.birth_date is not None and head.birth_date.isoformat() == "1975-03-15"
     assert (head.prescriber_prefecture, head.prescriber_table, head.prescriber_code7) == (
-        "13", "1", "7654323")
+        "13",
+        "1",
+        "7654323",
+    )
     (sh,) = receipt.of(SHRecord)
     assert (sh.prescription_number, sh.dosage_form, sh.usage_code, sh.instruction) == (
-        "01", "1", "1001", "食後に服用")
+        "01",
+        "1",
+        "1001",
+        "食後に服用",
+    )
     (cz,) = receipt.of(CZRecord)
     assert (str(cz.prescribed_date), str(cz.dispensed_date), cz.quantity) == (
-        "2021-10-04", "2021-10-05", 14)
+        "2021-10-04",
+        "2021-10-05",
+        14,
+    )
     first, second = receipt.of(PharmacyIYRecord)
     assert (first.code, str(first.amount), second.code, str(second.amount)) == (
-        "622895000", "3", "610406079", "1.5")
+        "622895000",
+        "3",
+        "610406079",
+        "1.5",
+    )
 
 
 def test_patient_and_unit_key(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, *ORAL)
     assert unit.patient is not None
-    assert unit.patient["identifier"] == [{"system": jpcore.local_patient_system(PHARMACY),
-                                           "value": "K-12"}]
+    assert unit.patient["identifier"] == [
+        {"system": jpcore.local_patient_system(PHARMACY), "value": "K-12"}
+    ]
     kanji, kana = unit.patient["name"]
     assert (kanji["family"], kanji["given"]) == ("調剤", ["花子"])
     assert (kana["family"], kana["given"]) == ("チョウザイ", ["ハナコ"])
@@ -81,8 +99,11 @@ def test_patient_and_unit_key(shipped_masters: Masters) -> None:
 
 def test_prescriber_is_facility_and_doctor(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, *ORAL)
-    orgs = {o["identifier"][0]["value"]: o for o in _of(unit, "Organization")
-            if o["identifier"][0]["system"] == jpcore.FACILITY_CODE}
+    orgs = {
+        o["identifier"][0]["value"]: o
+        for o in _of(unit, "Organization")
+        if o["identifier"][0]["system"] == jpcore.FACILITY_CODE
+    }
     assert orgs[PHARMACY]["name"] == "テスト薬局"
     (doctor,) = _of(unit, "Practitioner")
     assert doctor["name"] == [{"text": "処方　医師"}]
@@ -99,15 +120,16 @@ def test_oral_dispensing(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, *ORAL)
     magnesium, famotidine = _of(unit, "MedicationDispense")
     assert _codes(magnesium["medicationCodeableConcept"]) == {
-        jpcore.RECEIPT_DRUG_CODE: "622895000", jpcore.YJ_CODE: "2344009F4018"}
+        jpcore.RECEIPT_DRUG_CODE: "622895000",
+        jpcore.YJ_CODE: "2344009F4018",
+    }
     assert magnesium["medicationCodeableConcept"]["text"] == "酸化マグネシウム５００ｍｇ錠"
     assert magnesium["quantity"] == {"value": 42, "unit": "錠"}  # 3 a day for 14 days
     assert magnesium["daysSupply"]["value"] == 14
     assert magnesium["whenHandedOver"] == "2021-10-05"
     assert magnesium["type"]["coding"][0]["display"] == "内服"
     assert magnesium["dosageInstruction"][0]["text"] == "食後に服用"
-    pharmacy = next(o for o in _of(unit, "Organization")
-                    if o["identifier"][0]["value"] == PHARMACY)
+    pharmacy = next(o for o in _of(unit, "Organization") if o["identifier"][0]["value"] == PHARMACY)
     assert magnesium["performer"] == [{"actor": {"reference": f"Organization/{pharmacy['id']}"}}]
     assert famotidine["quantity"] == {"value": 21, "unit": "ｇ"}
     request_ids = {r["id"] for r in _of(unit, "MedicationRequest")}
@@ -124,21 +146,28 @@ def test_external_use_has_no_days_supply(shipped_masters: Masters) -> None:
 
 
 def test_two_dispensings_of_one_prescription(shipped_masters: Masters) -> None:
-    unit = _unit(shipped_masters, "SH,01,1,1001,", "CZ,,20211004,20211004,1,7",
-                 "CZ,,20211004,20211011,2,7", "IY,1,622895000,3")
+    unit = _unit(
+        shipped_masters,
+        "SH,01,1,1001,",
+        "CZ,,20211004,20211004,1,7",
+        "CZ,,20211004,20211011,2,7",
+        "IY,1,622895000,3",
+    )
     (request,) = _of(unit, "MedicationRequest")
     first, second = _of(unit, "MedicationDispense")
     assert (first["whenHandedOver"], second["whenHandedOver"]) == ("2021-10-04", "2021-10-11")
     assert first["id"] != second["id"]
     assert {d["authorizingPrescription"][0]["reference"] for d in (first, second)} == {
-        f"MedicationRequest/{request['id']}"}
+        f"MedicationRequest/{request['id']}"
+    }
 
 
 def test_ids_do_not_depend_on_line_numbers(shipped_masters: Masters) -> None:
     plain = _unit(shipped_masters, *ORAL)
     shifted = _unit(shipped_masters, "KI,1,,,", *ORAL)
     assert [r["id"] for r in _of(plain, "MedicationDispense")] == [
-        r["id"] for r in _of(shifted, "MedicationDispense")]
+        r["id"] for r in _of(shifted, "MedicationDispense")
+    ]
 
 
 def test_prescriber_check_digit_warning(shipped_masters: Masters) -> None:

@@ -23,8 +23,9 @@ from kizuna.ingest.uke.parser import parse_bytes
 from kizuna.ingest.uke.schema import DAY_COUNT, Kind
 from kizuna.ingest.uke.writer import file_records, write_records
 
-QUICK = settings(max_examples=120, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+QUICK = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def sample_head(sample_bytes: bytes) -> bytes:
     lines = sample_bytes.split(b"\r\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(b"RE,")]
     trailer = next(line for line in lines if line.startswith(b"GO,"))
-    return b"\r\n".join([*lines[:starts[3]], trailer, b""])
+    return b"\r\n".join([*lines[: starts[3]], trailer, b""])
 
 
 def _mutate(data: bytes, draw: Any) -> bytes:
@@ -41,24 +42,27 @@ def _mutate(data: bytes, draw: Any) -> bytes:
     at = draw(st.integers(0, max(len(data) - 1, 0)))
     if operation == "replace":
         chunk = draw(st.binary(min_size=1, max_size=4))
-        return data[:at] + chunk + data[at + len(chunk):]
+        return data[:at] + chunk + data[at + len(chunk) :]
     if operation == "delete":
-        return data[:at] + data[at + draw(st.integers(1, 40)):]
+        return data[:at] + data[at + draw(st.integers(1, 40)) :]
     if operation == "insert":
-        chunk = draw(st.sampled_from([b",", b"\r\n", b"\x1a", b"\x82", b"RE,", b"GO,", b"\xff"])
-                     | st.binary(min_size=1, max_size=6))
+        chunk = draw(
+            st.sampled_from([b",", b"\r\n", b"\x1a", b"\x82", b"RE,", b"GO,", b"\xff"])
+            | st.binary(min_size=1, max_size=6)
+        )
         return data[:at] + chunk + data[at:]
     if operation == "truncate":
         return data[:at]
     lines = data.split(b"\r\n")
     pick = draw(st.integers(0, len(lines) - 1))
-    return b"\r\n".join([*lines[:pick + 1], lines[pick], *lines[pick + 1:]])
+    return b"\r\n".join([*lines[: pick + 1], lines[pick], *lines[pick + 1 :]])
 
 
 @QUICK
 @given(st.data())
-def test_mutated_sample_never_crashes(sample_head: bytes, shipped_masters: Masters,
-                                      data: st.DataObject) -> None:
+def test_mutated_sample_never_crashes(
+    sample_head: bytes, shipped_masters: Masters, data: st.DataObject
+) -> None:
     damaged = sample_head
     for _ in range(data.draw(st.integers(1, 3))):
         damaged = _mutate(damaged, data.draw)
@@ -84,8 +88,11 @@ _DATES = st.dates(dt.date(1868, 1, 1), dt.date(2099, 12, 31))
 
 
 def _decimal() -> st.SearchStrategy[Decimal]:
-    return st.builds(lambda whole, frac: Decimal(f"{whole}.{frac}" if frac else str(whole)),
-                     st.integers(0, 99999), st.sampled_from(["", "5", "25", "125", "00001"]))
+    return st.builds(
+        lambda whole, frac: Decimal(f"{whole}.{frac}" if frac else str(whole)),
+        st.integers(0, 99999),
+        st.sampled_from(["", "5", "25", "125", "00001"]),
+    )
 
 
 def _value(kind: Kind) -> st.SearchStrategy[Any]:
@@ -113,21 +120,52 @@ def _other(types: frozenset[str]) -> st.SearchStrategy[med.OtherRecord]:
     return st.builds(med.OtherRecord, st.sampled_from(sorted(types)), st.just(0), columns)
 
 
-_MEDICAL_BODY = st.one_of(*[_record(cls) for cls in (
-    med.HORecord, med.KORecord, med.SNRecord, med.JDRecord, med.MFRecord, med.SYRecord,
-    med.SIRecord, med.MedicalIYRecord, med.MedicalTORecord, med.CORecord, med.SJRecord)],
-    _other(med.MEDICAL_OPAQUE_TYPES))
-_PHARMACY_BODY = st.one_of(*[_record(cls) for cls in (
-    med.HORecord, med.KORecord, med.SNRecord, med.JDRecord, med.MFRecord, pha.SHRecord,
-    pha.CZRecord, pha.PharmacyIYRecord, pha.PharmacyTORecord)],
-    _other(pha.PHARMACY_OPAQUE_TYPES))
+_MEDICAL_BODY = st.one_of(
+    *[
+        _record(cls)
+        for cls in (
+            med.HORecord,
+            med.KORecord,
+            med.SNRecord,
+            med.JDRecord,
+            med.MFRecord,
+            med.SYRecord,
+            med.SIRecord,
+            med.MedicalIYRecord,
+            med.MedicalTORecord,
+            med.CORecord,
+            med.SJRecord,
+        )
+    ],
+    _other(med.MEDICAL_OPAQUE_TYPES),
+)
+_PHARMACY_BODY = st.one_of(
+    *[
+        _record(cls)
+        for cls in (
+            med.HORecord,
+            med.KORecord,
+            med.SNRecord,
+            med.JDRecord,
+            med.MFRecord,
+            pha.SHRecord,
+            pha.CZRecord,
+            pha.PharmacyIYRecord,
+            pha.PharmacyTORecord,
+        )
+    ],
+    _other(pha.PHARMACY_OPAQUE_TYPES),
+)
 
 
 def _file(header: type, head: type, body: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
     receipt = st.builds(lambda re, rest: [re, *rest], _record(head), st.lists(body, max_size=6))
-    return st.builds(lambda h, receipts, go: [h, *(r for rs in receipts for r in rs), go],
-                     _record(header), st.lists(receipt, min_size=1, max_size=3),
-                     _record(med.GORecord))
+    return st.builds(
+        lambda h, receipts, go: [h, *(r for rs in receipts for r in rs), go],
+        _record(header),
+        st.lists(receipt, min_size=1, max_size=3),
+        _record(med.GORecord),
+    )
 
 
 def _numbered(records: list[Any]) -> list[Any]:
@@ -155,7 +193,9 @@ def test_fast_ids_equal_the_shared_ids(parts: list[Any]) -> None:
     assert fast_stable_id(*parts) == stable_id(*parts)
 
 
-@given(st.lists(st.text(max_size=8), min_size=1, max_size=3),
-       st.lists(st.text(max_size=8) | st.integers(), min_size=1, max_size=4))
+@given(
+    st.lists(st.text(max_size=8), min_size=1, max_size=3),
+    st.lists(st.text(max_size=8) | st.integers(), min_size=1, max_size=4),
+)
 def test_prefixed_ids_equal_the_shared_ids(prefix: list[str], parts: list[Any]) -> None:
     assert IdMaker(*prefix)(*parts) == stable_id(*prefix, *parts)

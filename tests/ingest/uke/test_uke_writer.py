@@ -54,7 +54,21 @@ def test_text_outside_cp932_is_refused() -> None:
 
 
 def test_day_columns_must_be_31() -> None:
-    si = med.SIRecord(1, "12", "1", "112007410", None, 73, 1, None, None, None, None, None,
-                      None, (1,) * (DAY_COUNT - 1))
+    si = med.SIRecord(
+        1,
+        "12",
+        "1",
+        "112007410",
+        None,
+        73,
+        1,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        (1,) * (DAY_COUNT - 1),
+    )
     with pytest.raises(WriterError, match="31 day values"):
         write_records([si])

@@ -46,8 +46,12 @@ class UkeAdapter:
         masters = self._masters or get_masters()
         blocks = split_file(data)
         for stray in blocks.stray:
-            yield Failure(FORMAT, "record outside any receipt", Location(
-                filename, stray.first_line), stray.raw)
+            yield Failure(
+                FORMAT,
+                "record outside any receipt",
+                Location(filename, stray.first_line),
+                stray.raw,
+            )
         headers: dict[int, Header | IngestError] = {}
         for block in blocks.receipts:
             yield self._one(block, filename, headers, masters)
@@ -57,9 +61,15 @@ class UkeAdapter:
             except IngestError as exc:
                 yield Failure(FORMAT, exc.reason, exc.location, blocks.trailer.raw)
 
-    def _one(self, block: ReceiptBlock, filename: str,
-             headers: dict[int, Header | IngestError], masters: Masters) -> Unit | Failure:
-        raw = block.body.raw
+    def _one(
+        self,
+        block: ReceiptBlock,
+        filename: str,
+        headers: dict[int, Header | IngestError],
+        masters: Masters,
+    ) -> Unit | Failure:
+        # Quarantined with its file header (IR/YK), so the receipt can be replayed alone.
+        raw = (block.header.raw if block.header is not None else b"") + block.body.raw
         try:
             header = _header(block.header, filename, headers)
             receipt = parse_receipt(block, filename, header)
@@ -71,8 +81,9 @@ class UkeAdapter:
             return Failure(FORMAT, f"internal error ({type(exc).__name__})", where, raw)
 
 
-def _header(block: Block | None, filename: str,
-            headers: dict[int, Header | IngestError]) -> Header | None:
+def _header(
+    block: Block | None, filename: str, headers: dict[int, Header | IngestError]
+) -> Header | None:
     if block is None:
         return None
     key = id(block)

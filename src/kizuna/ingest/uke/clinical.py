@@ -74,9 +74,11 @@ def comment_text(code: str | None, text: str | None) -> str:
 
 
 def item_comments(record: Any) -> list[str]:
-    pairs = ((record.comment1_code, record.comment1_text),
-             (record.comment2_code, record.comment2_text),
-             (record.comment3_code, record.comment3_text))
+    pairs = (
+        (record.comment1_code, record.comment1_text),
+        (record.comment2_code, record.comment2_text),
+        (record.comment3_code, record.comment3_text),
+    )
     return [comment_text(code, text) for code, text in pairs if code or text]
 
 
@@ -96,10 +98,15 @@ def encounter(ctx: Context, head: med.MedicalRERecord, receipt: Receipt) -> Reso
     end = ctx.day(days[-1]) if days else None
     if inpatient and head.admission_date and head.admission_date < ctx.month:
         start = head.admission_date
-    period: dict[str, str] = {"start": (start or ctx.month).isoformat(),
-                              "end": end.isoformat() if end else ctx.month_end}
-    klass = coding(ACT_CODE, "IMP", "inpatient encounter") if inpatient else coding(
-        ACT_CODE, "AMB", "ambulatory")
+    period: dict[str, str] = {
+        "start": (start or ctx.month).isoformat(),
+        "end": end.isoformat() if end else ctx.month_end,
+    }
+    klass = (
+        coding(ACT_CODE, "IMP", "inpatient encounter")
+        if inpatient
+        else coding(ACT_CODE, "AMB", "ambulatory")
+    )
     return {
         "resourceType": "Encounter",
         "id": encounter_id(ctx, head),
@@ -116,12 +123,19 @@ def encounter_id(ctx: Context, head: Any) -> str:
     return ctx.rid("encounter", ctx.month_start, setting)
 
 
-def conditions(ctx: Context, receipt: Receipt, encounter_ref: str,
-               symptom_notes: list[str]) -> list[Resource]:
+def conditions(
+    ctx: Context, receipt: Receipt, encounter_ref: str, symptom_notes: list[str]
+) -> list[Resource]:
     out = [condition(ctx, sy, encounter_ref) for sy in receipt.of(med.SYRecord)]
     if symptom_notes and out:
-        target = next((c for c in out if "extension" in c and any(
-            e["url"] == DIAGNOSIS_TYPE_EXT for e in c["extension"])), out[0])
+        target = next(
+            (
+                c
+                for c in out
+                if "extension" in c and any(e["url"] == DIAGNOSIS_TYPE_EXT for e in c["extension"])
+            ),
+            out[0],
+        )
         target.setdefault("note", []).extend({"text": text} for text in symptom_notes)
     return out
 
@@ -129,7 +143,7 @@ def conditions(ctx: Context, receipt: Receipt, encounter_ref: str,
 def _modifiers(value: str | None) -> list[str]:
     if not value:
         return []
-    return [value[i:i + 4] for i in range(0, len(value), 4)]
+    return [value[i : i + 4] for i in range(0, len(value), 4)]
 
 
 def condition(ctx: Context, sy: med.SYRecord, encounter_ref: str) -> Resource:
@@ -143,12 +157,17 @@ def condition(ctx: Context, sy: med.SYRecord, encounter_ref: str) -> Resource:
     status, outcome_name = codes.OUTCOMES.get(sy.outcome or "", ("active", None))
     resource: Resource = {
         "resourceType": "Condition",
-        "id": ctx.rid("condition", code, sy.modifier_codes or "",
-                      sy.disease_name if code == codes.UNCODED_DISEASE else "",
-                      sy.start_date.isoformat() if sy.start_date else ""),
+        "id": ctx.rid(
+            "condition",
+            code,
+            sy.modifier_codes or "",
+            sy.disease_name if code == codes.UNCODED_DISEASE else "",
+            sy.start_date.isoformat() if sy.start_date else "",
+        ),
         "clinicalStatus": {"coding": [coding(CONDITION_CLINICAL, status)]},
-        "verificationStatus": {"coding": [coding(CONDITION_VERIFICATION,
-                                                 "provisional" if suspected else "confirmed")]},
+        "verificationStatus": {
+            "coding": [coding(CONDITION_VERIFICATION, "provisional" if suspected else "confirmed")]
+        },
         "category": [{"coding": [coding(CONDITION_CATEGORY, "encounter-diagnosis")]}],
         "code": concept,
         "subject": {"reference": PATIENT_REF},
@@ -156,11 +175,21 @@ def condition(ctx: Context, sy: med.SYRecord, encounter_ref: str) -> Resource:
     }
     extensions = []
     if sy.main == codes.MAIN_DIAGNOSIS:
-        extensions.append({"url": DIAGNOSIS_TYPE_EXT, "valueCodeableConcept": {
-            "coding": [coding(DIAGNOSIS_TYPE, "principal", "主病名")]}})
+        extensions.append(
+            {
+                "url": DIAGNOSIS_TYPE_EXT,
+                "valueCodeableConcept": {"coding": [coding(DIAGNOSIS_TYPE, "principal", "主病名")]},
+            }
+        )
     if sy.outcome in codes.OUTCOMES:
-        extensions.append({"url": OUTCOME_EXT, "valueCodeableConcept": {
-            "coding": [coding(OUTCOME_SYSTEM, sy.outcome, outcome_name)]}})
+        extensions.append(
+            {
+                "url": OUTCOME_EXT,
+                "valueCodeableConcept": {
+                    "coding": [coding(OUTCOME_SYSTEM, sy.outcome, outcome_name)]
+                },
+            }
+        )
     if extensions:
         resource["extension"] = extensions
     if sy.start_date:
@@ -187,8 +216,7 @@ def disease_codings(ctx: Context, code: str) -> list[dict[str, Any]]:
     return out
 
 
-def _modifier_extensions(ctx: Context, concept: dict[str, Any], modifier_codes: list[str]
-                         ) -> bool:
+def _modifier_extensions(ctx: Context, concept: dict[str, Any], modifier_codes: list[str]) -> bool:
     """Add JP Core prefix/postfix modifier extensions; True when one says 'suspected'."""
     suspected = False
     extensions = []
@@ -196,13 +224,19 @@ def _modifier_extensions(ctx: Context, concept: dict[str, Any], modifier_codes: 
         info = ctx.masters.modifier(code)
         if info is None:
             ctx.note_unknown("modifier", code)
-            url = jpcore.CONDITION_POSTFIX_MODIFIER if code.startswith("8") else (
-                jpcore.CONDITION_PREFIX_MODIFIER)
+            url = (
+                jpcore.CONDITION_POSTFIX_MODIFIER
+                if code.startswith("8")
+                else (jpcore.CONDITION_PREFIX_MODIFIER)
+            )
             codings = [coding(jpcore.RECEIPT_MODIFIER_CODE, code)]
         else:
             suspected = suspected or info.name == SUSPECTED
-            url = (jpcore.CONDITION_POSTFIX_MODIFIER if info.is_suffix
-                   else jpcore.CONDITION_PREFIX_MODIFIER)
+            url = (
+                jpcore.CONDITION_POSTFIX_MODIFIER
+                if info.is_suffix
+                else jpcore.CONDITION_PREFIX_MODIFIER
+            )
             codings = [coding(jpcore.RECEIPT_MODIFIER_CODE, code, info.name)]
             if info.medis_management:
                 codings.append(coding(jpcore.MEDIS_MODIFIER, info.medis_management, info.name))
@@ -274,8 +308,10 @@ class ActMapper:
         if first is not None and len(days) == 1:
             resource["performedDateTime"] = first
         else:
-            resource["performedPeriod"] = {"start": first or self.ctx.month_start,
-                                           "end": last or self.ctx.month_end}
+            resource["performedPeriod"] = {
+                "start": first or self.ctx.month_start,
+                "end": last or self.ctx.month_end,
+            }
 
     def procedures(self, group: Group, si: med.SIRecord) -> list[Resource]:
         """One Procedure per day for surgery, anaesthesia and transfusion (their dates
@@ -291,9 +327,13 @@ class ActMapper:
         notes = [t for t in group.notes if t]
         if si.quantity is not None:
             notes.append(f"数量 {_number(si.quantity)}{info.unit if info and info.unit else ''}")
-        act = _Act(si, code, {"coding": [coding(jpcore.RECEIPT_PROCEDURE_CODE, code, name)],
-                              "text": name or code},
-                   _category(group.category, act_class), notes)
+        act = _Act(
+            si,
+            code,
+            {"coding": [coding(jpcore.RECEIPT_PROCEDURE_CODE, code, name)], "text": name or code},
+            _category(group.category, act_class),
+            notes,
+        )
         days = self.ctx.days_of(si)
         if act_class is ProcedureCategory.OTHER or len(days) < 2:
             return [self.procedure(act, days)]
@@ -303,8 +343,13 @@ class ActMapper:
         day_key = days[0][0] if len(days) == 1 else ""
         resource: Resource = {
             "resourceType": "Procedure",
-            "id": self.ctx.rid("procedure", self.ctx.month_start, act.code, day_key,
-                               self._occurrence("SI", act.code, day_key)),
+            "id": self.ctx.rid(
+                "procedure",
+                self.ctx.month_start,
+                act.code,
+                day_key,
+                self._occurrence("SI", act.code, day_key),
+            ),
             "status": "completed",
             "category": {"coding": act.category},
             "code": act.concept,
@@ -315,8 +360,11 @@ class ActMapper:
         self._performed(resource, days)
         notes = act.notes
         if len(days) > 1:
-            notes = [*notes, "算定日 " + ", ".join(
-                f"{day}日" + (f"×{count}" if count > 1 else "") for day, count in days)]
+            notes = [
+                *notes,
+                "算定日 "
+                + ", ".join(f"{day}日" + (f"×{count}" if count > 1 else "") for day, count in days),
+            ]
         else:
             count = days[0][1] if days else act.record.count
             if count and count > 1:
@@ -331,16 +379,16 @@ class ActMapper:
         if info is None:
             self.ctx.note_unknown("material", code)
         name = info.name if info else to.product_name
-        return {"coding": [coding(jpcore.RECEIPT_MATERIAL_CODE, code, info.name if info else None)],
-                "text": name or code}
+        return {
+            "coding": [coding(jpcore.RECEIPT_MATERIAL_CODE, code, info.name if info else None)],
+            "text": name or code,
+        }
 
-    def material_procedures(self, group: Group, materials: list[dict[str, Any]]
-                            ) -> list[Resource]:
+    def material_procedures(self, group: Group, materials: list[dict[str, Any]]) -> list[Resource]:
         key = materials[0]["coding"][0]["code"]
         resource: Resource = {
             "resourceType": "Procedure",
-            "id": self.ctx.rid("material", self.ctx.month_start, key,
-                               self._occurrence("TO", key)),
+            "id": self.ctx.rid("material", self.ctx.month_start, key, self._occurrence("TO", key)),
             "status": "completed",
             "category": {"coding": _category(group.category)},
             "code": {"text": "特定器材"},
@@ -366,8 +414,14 @@ class ActMapper:
         first_day = self.ctx.day(used[0][0]) if used else None
         resource: Resource = {
             "resourceType": "MedicationRequest",
-            "id": self.ctx.rid("medication", self.ctx.month_start, code, group.category or "",
-                               used[0][0] if used else "", self._occurrence("IY", code)),
+            "id": self.ctx.rid(
+                "medication",
+                self.ctx.month_start,
+                code,
+                group.category or "",
+                used[0][0] if used else "",
+                self._occurrence("IY", code),
+            ),
             "status": "completed",
             "intent": "order",
             "category": [{"coding": _category(group.category)}],
@@ -382,8 +436,9 @@ class ActMapper:
             resource["note"] = [{"text": text} for text in group.notes if text]
         return resource
 
-    def _dose(self, resource: Resource, category: str | None, iy: med.MedicalIYRecord,
-              unit: str | None) -> None:
+    def _dose(
+        self, resource: Resource, category: str | None, iy: med.MedicalIYRecord, unit: str | None
+    ) -> None:
         amount, count = iy.amount, iy.count or 1
         if amount is None:
             return
@@ -396,19 +451,24 @@ class ActMapper:
             dose["unit"] = unit
         if category == codes.ORAL_CATEGORY:
             request["expectedSupplyDuration"] = _days_quantity(count)
-            per_day = {"numerator": dose,
-                       "denominator": {"value": 1, "unit": "日", "system": jpcore.UCUM,
-                                       "code": "d"}}
-            resource["dosageInstruction"] = [{
-                "text": f"1日量 {_number(amount)}{unit or ''} {count}日分",
-                "timing": {"repeat": {"boundsDuration": _days_quantity(count)}},
-                "doseAndRate": [{"rateRatio": per_day}],
-            }]
+            per_day = {
+                "numerator": dose,
+                "denominator": {"value": 1, "unit": "日", "system": jpcore.UCUM, "code": "d"},
+            }
+            resource["dosageInstruction"] = [
+                {
+                    "text": f"1日量 {_number(amount)}{unit or ''} {count}日分",
+                    "timing": {"repeat": {"boundsDuration": _days_quantity(count)}},
+                    "doseAndRate": [{"rateRatio": per_day}],
+                }
+            ]
         else:
-            resource["dosageInstruction"] = [{
-                "text": f"1回量 {_number(amount)}{unit or ''} {count}回",
-                "doseAndRate": [{"doseQuantity": dose}],
-            }]
+            resource["dosageInstruction"] = [
+                {
+                    "text": f"1回量 {_number(amount)}{unit or ''} {count}回",
+                    "doseAndRate": [{"doseQuantity": dose}],
+                }
+            ]
         resource["dispenseRequest"] = request
 
 

@@ -57,10 +57,12 @@ class Context:
         assert self._ids is not None
         return self._ids(first, *rest)
 
-    def where(self, line: int | None, segment: str | None = None,
-              field_name: str | None = None) -> Location:
-        return Location(self.filename, line, segment=segment, field=field_name,
-                        record=self.receipt_id)
+    def where(
+        self, line: int | None, segment: str | None = None, field_name: str | None = None
+    ) -> Location:
+        return Location(
+            self.filename, line, segment=segment, field=field_name, record=self.receipt_id
+        )
 
     def warn(self, code: str, message: str, location: Location) -> None:
         self.warnings.append(IngestWarning(code, message, location))

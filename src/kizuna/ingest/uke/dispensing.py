@@ -76,13 +76,18 @@ class DispensingMapper:
         if not self.head.doctor_name:
             return [org]
         doctor_id = cached_id("Practitioner", code, self.head.doctor_name)
-        practitioner = {"resourceType": "Practitioner", "id": doctor_id,
-                        "name": [{"text": self.head.doctor_name}]}
-        role = {"resourceType": "PractitionerRole",
-                "id": cached_id("PractitionerRole", code, self.head.doctor_name),
-                "practitioner": {"reference": f"Practitioner/{doctor_id}"},
-                "organization": {"reference": f"Organization/{org['id']}"},
-                "code": [{"coding": [coding(ROLE_SYSTEM, "doctor", "Doctor")]}]}
+        practitioner = {
+            "resourceType": "Practitioner",
+            "id": doctor_id,
+            "name": [{"text": self.head.doctor_name}],
+        }
+        role = {
+            "resourceType": "PractitionerRole",
+            "id": cached_id("PractitionerRole", code, self.head.doctor_name),
+            "practitioner": {"reference": f"Practitioner/{doctor_id}"},
+            "organization": {"reference": f"Organization/{org['id']}"},
+            "code": [{"coding": [coding(ROLE_SYSTEM, "doctor", "Doctor")]}],
+        }
         self.requester = f"PractitionerRole/{role['id']}"
         return [org, practitioner, role]
 
@@ -101,8 +106,9 @@ class DispensingMapper:
         self.seen[key] = count + 1
         return count
 
-    def drug(self, number: int, prescription: Prescription, iy: pha.PharmacyIYRecord
-             ) -> list[Resource]:
+    def drug(
+        self, number: int, prescription: Prescription, iy: pha.PharmacyIYRecord
+    ) -> list[Resource]:
         code = iy.code or ""
         concept = self._concept(code)
         sh = prescription.sh
@@ -118,16 +124,27 @@ class DispensingMapper:
                 requests[authored.isoformat()] = request
                 out.append(request)
             if cz is not None:
-                out.append(self.dispense((number, code, occurrence, index), concept, sh, cz,
-                                         iy, request, dosage))
+                out.append(
+                    self.dispense(
+                        (number, code, occurrence, index), concept, sh, cz, iy, request, dosage
+                    )
+                )
         return out
 
-    def request(self, number: int, code: str, occurrence: int, concept: dict[str, Any],
-                authored: dt.date, dosage: list[Any]) -> Resource:
+    def request(
+        self,
+        number: int,
+        code: str,
+        occurrence: int,
+        concept: dict[str, Any],
+        authored: dt.date,
+        dosage: list[Any],
+    ) -> Resource:
         resource: Resource = {
             "resourceType": "MedicationRequest",
-            "id": self.ctx.rid("rx", self.ctx.month_start, number, code, occurrence,
-                               authored.isoformat()),
+            "id": self.ctx.rid(
+                "rx", self.ctx.month_start, number, code, occurrence, authored.isoformat()
+            ),
             "status": "completed",
             "intent": "order",
             "medicationCodeableConcept": concept,
@@ -140,15 +157,26 @@ class DispensingMapper:
             resource["dosageInstruction"] = dosage
         return resource
 
-    def dispense(self, key: tuple[int, str, int, int], concept: dict[str, Any],
-                 sh: pha.SHRecord, cz: pha.CZRecord, iy: pha.PharmacyIYRecord,
-                 request: Resource, dosage: list[Any]) -> Resource:
+    def dispense(
+        self,
+        key: tuple[int, str, int, int],
+        concept: dict[str, Any],
+        sh: pha.SHRecord,
+        cz: pha.CZRecord,
+        iy: pha.PharmacyIYRecord,
+        request: Resource,
+        dosage: list[Any],
+    ) -> Resource:
         """``key``: prescription number, drug code, its occurrence and the CZ's index."""
         code = key[1]
         resource: Resource = {
             "resourceType": "MedicationDispense",
-            "id": self.ctx.rid("dispense", self.ctx.month_start, *key,
-                               cz.dispensed_date.isoformat() if cz.dispensed_date else ""),
+            "id": self.ctx.rid(
+                "dispense",
+                self.ctx.month_start,
+                *key,
+                cz.dispensed_date.isoformat() if cz.dispensed_date else "",
+            ),
             "status": "completed",
             "medicationCodeableConcept": concept,
             "subject": {"reference": PATIENT_REF},
@@ -156,8 +184,13 @@ class DispensingMapper:
             "authorizingPrescription": [{"reference": f"MedicationRequest/{request['id']}"}],
         }
         if sh.dosage_form:
-            resource["type"] = {"coding": [coding(DOSAGE_FORM_SYSTEM, sh.dosage_form,
-                                                  codes.DOSAGE_FORMS.get(sh.dosage_form))]}
+            resource["type"] = {
+                "coding": [
+                    coding(
+                        DOSAGE_FORM_SYSTEM, sh.dosage_form, codes.DOSAGE_FORMS.get(sh.dosage_form)
+                    )
+                ]
+            }
         _amounts(resource, sh, cz, iy, self.ctx.masters.drug(code))
         if cz.dispensed_date:
             resource["whenHandedOver"] = cz.dispensed_date.isoformat()
@@ -175,8 +208,9 @@ def _dosage(sh: pha.SHRecord) -> list[Any]:
     return [dosage] if dosage else []
 
 
-def _amounts(resource: Resource, sh: pha.SHRecord, cz: pha.CZRecord,
-             iy: pha.PharmacyIYRecord, info: Any) -> None:
+def _amounts(
+    resource: Resource, sh: pha.SHRecord, cz: pha.CZRecord, iy: pha.PharmacyIYRecord, info: Any
+) -> None:
     quantity = cz.quantity or 1
     unit = info.unit if info else None
     if iy.amount is not None:
@@ -185,8 +219,12 @@ def _amounts(resource: Resource, sh: pha.SHRecord, cz: pha.CZRecord,
             total["unit"] = unit
         resource["quantity"] = total
     if sh.dosage_form in codes.DAY_FORMS and cz.quantity:
-        resource["daysSupply"] = {"value": cz.quantity, "unit": "日", "system": jpcore.UCUM,
-                                  "code": "d"}
+        resource["daysSupply"] = {
+            "value": cz.quantity,
+            "unit": "日",
+            "system": jpcore.UCUM,
+            "code": "d",
+        }
 
 
 def _number(value: Decimal) -> int | float:

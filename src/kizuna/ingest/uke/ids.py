@@ -27,8 +27,7 @@ def _uuid5_text(digest: bytes) -> str:
 def fast_stable_id(*parts: object) -> str:
     """The same value as ``stable_id(*parts)``: a UUIDv5 in the shared namespace."""
     name = "\x1f".join(map(str, parts))
-    return _uuid5_text(hashlib.sha1(_PREFIX + name.encode("utf-8"),
-                                    usedforsecurity=False).digest())
+    return _uuid5_text(hashlib.sha1(_PREFIX + name.encode("utf-8"), usedforsecurity=False).digest())
 
 
 class IdMaker:

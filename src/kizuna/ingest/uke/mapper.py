@@ -29,12 +29,16 @@ def facility_code(header: Header, filename: str) -> str:
     """The 10-digit facility code of an IR/YK header (prefecture + 点数表 + 7 digits)."""
     parts = (header.prefecture, header.table, header.facility_code7)
     if not all(p and p.isdigit() for p in parts):
-        raise MappingError("facility code incomplete", Location(
-            filename, header.line, segment=header.TYPE, field=f"{header.TYPE}-3..5"))
+        raise MappingError(
+            "facility code incomplete",
+            Location(filename, header.line, segment=header.TYPE, field=f"{header.TYPE}-3..5"),
+        )
     prefecture, table, code7 = (p or "" for p in parts)
     if len(code7) != 7 or len(table) != 1 or int(prefecture) > 47:
-        raise MappingError("facility code malformed", Location(
-            filename, header.line, segment=header.TYPE, field=f"{header.TYPE}-3..5"))
+        raise MappingError(
+            "facility code malformed",
+            Location(filename, header.line, segment=header.TYPE, field=f"{header.TYPE}-3..5"),
+        )
     return receipt_facility_code(prefecture, table, code7)
 
 
@@ -44,14 +48,26 @@ def map_receipt(receipt: Receipt, filename: str, masters: Masters | None = None)
     receipt_id = str(head.receipt_number) if head.receipt_number is not None else "?"
     code = facility_code(receipt.header, filename)
     if head.service_month is None:
-        raise MappingError("service month missing", Location(
-            filename, head.line, segment="RE", field="RE-4 (診療年月)", record=receipt_id))
-    ctx = Context(filename, code, patient_key(head, receipt), head.service_month, receipt_id,
-                  masters or get_masters())
-    check_facility(ctx, code, receipt.header.line, receipt.header.TYPE,
-                   f"{receipt.header.TYPE}-5 (医療機関コード)")
-    resources: list[Resource] = [facility(code, receipt.header.facility_name,
-                                          receipt.header.phone)]
+        raise MappingError(
+            "service month missing",
+            Location(filename, head.line, segment="RE", field="RE-4 (診療年月)", record=receipt_id),
+        )
+    ctx = Context(
+        filename,
+        code,
+        patient_key(head, receipt),
+        head.service_month,
+        receipt_id,
+        masters or get_masters(),
+    )
+    check_facility(
+        ctx,
+        code,
+        receipt.header.line,
+        receipt.header.TYPE,
+        f"{receipt.header.TYPE}-5 (医療機関コード)",
+    )
+    resources: list[Resource] = [facility(code, receipt.header.facility_name, receipt.header.phone)]
     resources += coverages(ctx, head, receipt)
     if receipt.kind is FileKind.MEDICAL:
         assert isinstance(head, med.MedicalRERecord)
@@ -83,8 +99,12 @@ def _medical(ctx: Context, head: med.MedicalRERecord, receipt: Receipt) -> list[
 def _unit_key(ctx: Context, receipt: Receipt) -> str:
     head = receipt.re
     setting = "IMP" if codes.is_inpatient(head.receipt_type) else "AMB"
-    parts = [FORMAT, ctx.facility_code, f"{ctx.month.year:04d}{ctx.month.month:02d}",
-             ctx.patient_key]
+    parts = [
+        FORMAT,
+        ctx.facility_code,
+        f"{ctx.month.year:04d}{ctx.month.month:02d}",
+        ctx.patient_key,
+    ]
     if isinstance(head, pha.PharmacyRERecord):
         parts.append(prescriber_code(head) or "")
     else:
@@ -94,10 +114,17 @@ def _unit_key(ctx: Context, receipt: Receipt) -> str:
 
 def _report_unknowns(ctx: Context, receipt: Receipt) -> None:
     if ctx.unknown:
-        listed = "; ".join(f"{kind} {', '.join(sorted(found))}"
-                           for kind, found in sorted(ctx.unknown.items()))
-        ctx.warn("unknown-code", f"codes not in the installed masters: {listed}",
-                 ctx.where(receipt.re.line, "RE"))
+        listed = "; ".join(
+            f"{kind} {', '.join(sorted(found))}" for kind, found in sorted(ctx.unknown.items())
+        )
+        ctx.warn(
+            "unknown-code",
+            f"codes not in the installed masters: {listed}",
+            ctx.where(receipt.re.line, "RE"),
+        )
     for line, rtype in receipt.unknown_types:
-        ctx.warn("unknown-record", f"record type {rtype} is not in the specification",
-                 ctx.where(line, rtype))
+        ctx.warn(
+            "unknown-record",
+            f"record type {rtype} is not in the specification",
+            ctx.where(line, rtype),
+        )

@@ -30,19 +30,40 @@ class FileKind(enum.Enum):
 Header = med.IRRecord | pha.YKRecord
 ReceiptHead = med.MedicalRERecord | pha.PharmacyRERecord
 
-_COMMON: tuple[type, ...] = (med.HORecord, med.KORecord, med.SNRecord, med.JDRecord,
-                             med.MFRecord, med.GORecord)
-_MEDICAL: tuple[type, ...] = (med.IRRecord, med.MedicalRERecord, med.SYRecord, med.SIRecord,
-                              med.MedicalIYRecord, med.MedicalTORecord, med.CORecord,
-                              med.SJRecord)
-_PHARMACY: tuple[type, ...] = (pha.YKRecord, pha.PharmacyRERecord, pha.SHRecord, pha.CZRecord,
-                               pha.PharmacyIYRecord, pha.PharmacyTORecord)
+_COMMON: tuple[type, ...] = (
+    med.HORecord,
+    med.KORecord,
+    med.SNRecord,
+    med.JDRecord,
+    med.MFRecord,
+    med.GORecord,
+)
+_MEDICAL: tuple[type, ...] = (
+    med.IRRecord,
+    med.MedicalRERecord,
+    med.SYRecord,
+    med.SIRecord,
+    med.MedicalIYRecord,
+    med.MedicalTORecord,
+    med.CORecord,
+    med.SJRecord,
+)
+_PHARMACY: tuple[type, ...] = (
+    pha.YKRecord,
+    pha.PharmacyRERecord,
+    pha.SHRecord,
+    pha.CZRecord,
+    pha.PharmacyIYRecord,
+    pha.PharmacyTORecord,
+)
 RECORD_TYPES: dict[FileKind, dict[str, type]] = {
     FileKind.MEDICAL: {cls.TYPE: cls for cls in _COMMON + _MEDICAL},
     FileKind.PHARMACY: {cls.TYPE: cls for cls in _COMMON + _PHARMACY},
 }
-OPAQUE_TYPES = {FileKind.MEDICAL: med.MEDICAL_OPAQUE_TYPES,
-                FileKind.PHARMACY: pha.PHARMACY_OPAQUE_TYPES}
+OPAQUE_TYPES = {
+    FileKind.MEDICAL: med.MEDICAL_OPAQUE_TYPES,
+    FileKind.PHARMACY: pha.PHARMACY_OPAQUE_TYPES,
+}
 HEADER_KINDS = {b"IR": FileKind.MEDICAL, b"YK": FileKind.PHARMACY}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -172,13 +193,14 @@ def decode_fields(line: bytes, number: int, filename: str, receipt: str | None) 
     return text.split(",")
 
 
-def build_record(cls: type, fields: list[str], number: int, filename: str,
-                 receipt: str | None) -> Any:
+def build_record(
+    cls: type, fields: list[str], number: int, filename: str, receipt: str | None
+) -> Any:
     """A typed record from its decoded columns (``fields[0]`` is the record type)."""
     fast = _FAST.get(cls) or _fast_plan(cls)
     if len(fields) > fast.width:
         try:
-            return cls(number, *_convert_fast(fast.steps, fields), tuple(fields[fast.width + 1:]))
+            return cls(number, *_convert_fast(fast.steps, fields), tuple(fields[fast.width + 1 :]))
         except ValueFormatError:
             pass  # the exact place is found by the checked path below
     return _build_checked(cls, fields, number, filename, receipt)
@@ -217,7 +239,7 @@ def _convert_fast(steps: tuple[tuple[int, Any], ...], fields: list[str]) -> list
         if convert is None:
             add(fields[pos] or None)
         elif convert is _DAYS:
-            add(_fast_days(fields[pos:pos + DAY_COUNT]))
+            add(_fast_days(fields[pos : pos + DAY_COUNT]))
         else:
             add(convert(fields[pos]))
     return values
@@ -232,8 +254,9 @@ def _fast_days(chunk: list[str]) -> tuple[int | None, ...]:
     return tuple(int(raw) if raw else None for raw in chunk)
 
 
-def _build_checked(cls: type, fields: list[str], number: int, filename: str,
-                   receipt: str | None) -> Any:
+def _build_checked(
+    cls: type, fields: list[str], number: int, filename: str, receipt: str | None
+) -> Any:
     plan = _plan(cls)
     values: list[Any] = []
     pos = 1
@@ -248,20 +271,28 @@ def _build_checked(cls: type, fields: list[str], number: int, filename: str,
         try:
             values.append(step.convert(fields[pos]))
         except ValueFormatError as exc:
-            raise ParseError(str(exc), _where(cls.TYPE, pos, step.name, number, filename,
-                                              receipt)) from exc
+            raise ParseError(
+                str(exc), _where(cls.TYPE, pos, step.name, number, filename, receipt)
+            ) from exc
         pos += 1
     return cls(number, *values, tuple(fields[pos:]))
 
 
-def _days(fields: list[str], pos: int, step: _Step, rtype: str, number: int, filename: str,
-          receipt: str | None) -> tuple[int | None, ...]:
+def _days(
+    fields: list[str],
+    pos: int,
+    step: _Step,
+    rtype: str,
+    number: int,
+    filename: str,
+    receipt: str | None,
+) -> tuple[int | None, ...]:
     if pos + DAY_COUNT > len(fields):
         missing = max(pos, len(fields))
         name = f"{step.name} {missing - pos + 1}日"
         raise _too_few(rtype, missing, name, len(fields), number, filename, receipt)
     out: list[int | None] = []
-    for offset, raw in enumerate(fields[pos:pos + DAY_COUNT]):
+    for offset, raw in enumerate(fields[pos : pos + DAY_COUNT]):
         try:
             out.append(to_int(raw))
         except ValueFormatError as exc:
@@ -271,14 +302,17 @@ def _days(fields: list[str], pos: int, step: _Step, rtype: str, number: int, fil
     return tuple(out)
 
 
-def _where(rtype: str, pos: int, name: str, number: int, filename: str,
-           receipt: str | None) -> Location:
-    return Location(filename, number, segment=rtype, field=f"{rtype}-{pos + 1} ({name})",
-                    record=receipt)
+def _where(
+    rtype: str, pos: int, name: str, number: int, filename: str, receipt: str | None
+) -> Location:
+    return Location(
+        filename, number, segment=rtype, field=f"{rtype}-{pos + 1} ({name})", record=receipt
+    )
 
 
-def _too_few(rtype: str, pos: int, name: str, size: int, number: int, filename: str,
-             receipt: str | None) -> ParseError:
+def _too_few(
+    rtype: str, pos: int, name: str, size: int, number: int, filename: str, receipt: str | None
+) -> ParseError:
     reason = f"too few columns ({size}); column {pos + 1} missing"
     return ParseError(reason, _where(rtype, pos, name, number, filename, receipt))
 
@@ -314,22 +348,29 @@ def parse_receipt(block: ReceiptBlock, filename: str, header: Header | None = No
     for offset, line in enumerate(body.lines[1:], start=1):
         number = body.first_line + offset
         fields = decode_fields(line, number, filename, receipt_id)
-        record = _record(kind, types, fields, number, filename, receipt_id,
-                         receipt.unknown_types)
+        record = _record(kind, types, fields, number, filename, receipt_id, receipt.unknown_types)
         receipt.records.append(record)
         receipt.index.setdefault(type(record), []).append(record)
     return receipt
 
 
-def _record(kind: FileKind, types: dict[str, type], fields: list[str], number: int,
-            filename: str, receipt_id: str | None, unknown: list[tuple[int, str]]) -> Any:
+def _record(
+    kind: FileKind,
+    types: dict[str, type],
+    fields: list[str],
+    number: int,
+    filename: str,
+    receipt_id: str | None,
+    unknown: list[tuple[int, str]],
+) -> Any:
     rtype = fields[0]
     cls = types.get(rtype)
     if cls is not None and rtype not in ("RE", "IR", "YK", "GO"):
         return build_record(cls, fields, number, filename, receipt_id)
     if _RECORD_TYPE.fullmatch(rtype) is None:
-        where = Location(filename, number, field=f"{rtype[:8]}-1 (レコード識別情報)",
-                         record=receipt_id)
+        where = Location(
+            filename, number, field=f"{rtype[:8]}-1 (レコード識別情報)", record=receipt_id
+        )
         raise ParseError("not a record type", where)
     if rtype not in OPAQUE_TYPES[kind]:
         unknown.append((number, rtype))
@@ -348,7 +389,9 @@ def parse_bytes(data: bytes, filename: str) -> UkeFile:
     if header_block is None:
         raise ParseError("receipt before any IR/YK header", Location(filename, 1))
     header = parse_header(header_block, filename)
-    receipts = [parse_receipt(b, filename, header if b.header is header_block else None)
-                for b in blocks.receipts]
+    receipts = [
+        parse_receipt(b, filename, header if b.header is header_block else None)
+        for b in blocks.receipts
+    ]
     trailer = parse_trailer(blocks.trailer, filename) if blocks.trailer else None
     return UkeFile(receipts[0].kind, header, receipts, trailer)

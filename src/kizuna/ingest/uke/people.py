@@ -74,8 +74,12 @@ def insurance_parts(receipt: Any) -> tuple[str, str, str, str] | None:
     branch = sn.branch if sn is not None else None
     if not branch:
         return None
-    return (ho.insurer_number.strip(), normalise_id(ho.symbol), normalise_id(ho.number),
-            normalise_id(branch))
+    return (
+        ho.insurer_number.strip(),
+        normalise_id(ho.symbol),
+        normalise_id(ho.number),
+        normalise_id(branch),
+    )
 
 
 def patient_key(head: ReceiptHead, receipt: Any) -> str:
@@ -93,12 +97,14 @@ def patient(ctx: Context, head: ReceiptHead, receipt: Any) -> Resource:
     """The candidate Patient (no id): identifiers, kanji and kana names, sex, birth date."""
     identifiers = []
     if head.chart_number:
-        identifiers.append({"system": jpcore.local_patient_system(ctx.facility_code),
-                            "value": head.chart_number})
+        identifiers.append(
+            {"system": jpcore.local_patient_system(ctx.facility_code), "value": head.chart_number}
+        )
     parts = insurance_parts(receipt)
     if parts is not None:
-        identifiers.append({"system": jpcore.INSURANCE_MEMBER_ID,
-                            "value": jpcore.insurance_member_value(*parts)})
+        identifiers.append(
+            {"system": jpcore.INSURANCE_MEMBER_ID, "value": jpcore.insurance_member_value(*parts)}
+        )
     resource: Resource = {"resourceType": "Patient"}
     if identifiers:
         resource["identifier"] = identifiers
@@ -132,8 +138,11 @@ def facility(code: str, name: str | None, phone: str | None) -> Resource:
 
 def check_facility(ctx: Context, code: str, line: int, segment: str, field_name: str) -> None:
     if not facility_ok(code):
-        ctx.warn("check-digit", "facility code fails its check digit",
-                 ctx.where(line, segment, field_name))
+        ctx.warn(
+            "check-digit",
+            "facility code fails its check digit",
+            ctx.where(line, segment, field_name),
+        )
 
 
 def payer_org(system: str, number: str) -> Resource:
@@ -162,19 +171,29 @@ def _relationship(receipt_type: str | None) -> str | None:
     return None
 
 
-def insurance_coverage(ctx: Context, head: ReceiptHead, ho: med.HORecord,
-                       branch: str | None) -> list[Resource]:
+def insurance_coverage(
+    ctx: Context, head: ReceiptHead, ho: med.HORecord, branch: str | None
+) -> list[Resource]:
     """The medical insurance Coverage and its payer Organization."""
     insurer = (ho.insurer_number or "").strip()
     if not insurer:
         return []
     if not payer_ok(insurer):
-        ctx.warn("check-digit", "insurer number fails its check digit",
-                 ctx.where(ho.line, "HO", "HO-2 (保険者番号)"))
+        ctx.warn(
+            "check-digit",
+            "insurer number fails its check digit",
+            ctx.where(ho.line, "HO", "HO-2 (保険者番号)"),
+        )
     payer = payer_org(jpcore.INSURER_NUMBER, insurer)
-    extensions = [{"url": url, "valueString": value} for url, value in (
-        (jpcore.COVERAGE_SYMBOL_EXT, ho.symbol), (jpcore.COVERAGE_NUMBER_EXT, ho.number),
-        (jpcore.COVERAGE_BRANCH_EXT, branch)) if value]
+    extensions = [
+        {"url": url, "valueString": value}
+        for url, value in (
+            (jpcore.COVERAGE_SYMBOL_EXT, ho.symbol),
+            (jpcore.COVERAGE_NUMBER_EXT, ho.number),
+            (jpcore.COVERAGE_BRANCH_EXT, branch),
+        )
+        if value
+    ]
     coverage: Resource = {
         "resourceType": "Coverage",
         "id": ctx.rid("coverage", insurer, normalise_id(ho.symbol), normalise_id(ho.number)),
@@ -190,15 +209,23 @@ def insurance_coverage(ctx: Context, head: ReceiptHead, ho: med.HORecord,
         coverage["dependent"] = branch
     relationship = _relationship(head.receipt_type)
     if relationship:
-        coverage["relationship"] = {"coding": [coding(jpcore.INSURED_PERSON_CATEGORY,
-                                                      relationship)]}
+        coverage["relationship"] = {
+            "coding": [coding(jpcore.INSURED_PERSON_CATEGORY, relationship)]
+        }
     ratio = _copay_percent(head.benefit_ratio)
     if ratio is not None:
-        coverage["costToBeneficiary"] = [{
-            "type": {"coding": [coding("http://terminology.hl7.org/CodeSystem/coverage-copay-type",
-                                       "copaypct")]},
-            "valueQuantity": {"value": ratio, "unit": "%", "system": jpcore.UCUM, "code": "%"},
-        }]
+        coverage["costToBeneficiary"] = [
+            {
+                "type": {
+                    "coding": [
+                        coding(
+                            "http://terminology.hl7.org/CodeSystem/coverage-copay-type", "copaypct"
+                        )
+                    ]
+                },
+                "valueQuantity": {"value": ratio, "unit": "%", "system": jpcore.UCUM, "code": "%"},
+            }
+        ]
     return [payer, coverage]
 
 
@@ -215,8 +242,11 @@ def public_coverage(ctx: Context, ko: med.KORecord, order: int) -> list[Resource
     if not payer_number:
         return []
     if not payer_ok(payer_number):
-        ctx.warn("check-digit", "public payer number fails its check digit",
-                 ctx.where(ko.line, "KO", "KO-2 (公費負担者番号)"))
+        ctx.warn(
+            "check-digit",
+            "public payer number fails its check digit",
+            ctx.where(ko.line, "KO", "KO-2 (公費負担者番号)"),
+        )
     payer = payer_org(jpcore.PUBLIC_PAYER_NUMBER, payer_number)
     coverage: Resource = {
         "resourceType": "Coverage",
@@ -229,8 +259,9 @@ def public_coverage(ctx: Context, ko: med.KORecord, order: int) -> list[Resource
     }
     if ko.recipient_number:
         coverage["subscriberId"] = ko.recipient_number
-        coverage["identifier"] = [{"system": jpcore.PUBLIC_RECIPIENT_NUMBER,
-                                   "value": ko.recipient_number}]
+        coverage["identifier"] = [
+            {"system": jpcore.PUBLIC_RECIPIENT_NUMBER, "value": ko.recipient_number}
+        ]
     return [payer, coverage]
 
 
