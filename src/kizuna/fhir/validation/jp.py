@@ -24,7 +24,10 @@ Profiles (resources whose ``meta.profile`` names a JP-CLINS eCS profile):
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
+
+import orjson
 
 from kizuna.codes.checkdigit import facility_code_valid, insurer_number_valid
 from kizuna.fhir import jpcore
@@ -79,9 +82,16 @@ def validate_jp(
 def _identifiers(value: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every identifier with a JP system, with its location.
 
-    A first pass without locations finds them; most resources have none, so the pass
-    that builds location strings runs only when there is something to report.
+    Most resources have none: a byte search of the serialised resource for the JP systems
+    rules them out in microseconds; otherwise a first pass without locations confirms, and
+    the pass that builds location strings runs only when there is something to report.
     """
+    try:
+        text = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):  # not JSON-serialisable: walk it instead
+        text = None
+    if text is not None and not any(marker in text for marker in _markers()):
+        return
     if not (_is_jp_identifier(value) or _has_jp_identifier(value)):
         return
     stack: list[tuple[str, Any]] = [(path, value)]
@@ -94,6 +104,11 @@ def _identifiers(value: dict[str, Any], path: str) -> Iterator[tuple[str, dict[s
             stack.extend(reversed(children))
         elif type(node) is list:
             stack.extend(reversed([(f"{where}[{i}]", c) for i, c in enumerate(node)]))
+
+
+@cache
+def _markers() -> tuple[bytes, ...]:
+    return tuple(s.encode() for s in (*JP_IDENTIFIER_SYSTEMS, *FACILITY_OID_ROOTS))
 
 
 def _has_jp_identifier(node: dict[str, Any], depth: int = 0) -> bool:
