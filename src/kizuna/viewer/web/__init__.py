@@ -1,0 +1,1 @@
+"""The viewer's HTTP layer: server-rendered pages for clinicians, responders and patients."""
