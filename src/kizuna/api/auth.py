@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -44,26 +45,47 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return JSONResponse(body, status, headers={**NO_STORE, **(headers or {})})
 
 
-async def _fields(request: Request) -> dict[str, str]:
-    """The body as flat string fields, from JSON or a urlencoded / multipart form."""
+async def _body(request: Request) -> bytes | None:
+    """The request body, or None when it is larger than MAX_FORM_BYTES."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    """The body as flat string fields, from JSON or a urlencoded form."""
+    body = await _body(request)
+    if not body:
         return {}
     content_type = request.headers.get("content-type", "")
     if "json" in content_type:
         try:
-            body = orjson.loads(await request.body())
+            parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
             return {}
-        if not isinstance(body, dict):
+        if not isinstance(parsed, dict):
             return {}
-        return {str(k): v for k, v in body.items() if isinstance(v, str)}
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+        return {str(k): v for k, v in parsed.items() if isinstance(v, str)}
+    if "application/x-www-form-urlencoded" in content_type:
+        try:
+            pairs = parse_qsl(body.decode("utf-8", "replace"), max_num_fields=32)
+        except ValueError:  # too many fields
+            return {}
+        return dict(pairs)
+    return {}
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Served over https, directly or behind a TLS-terminating proxy (configured base URL)."""
+    base = services(request).settings.base_url or ""
+    return request.url.scheme == "https" or base.startswith("https://")
 
 
 def _set_cookie(
