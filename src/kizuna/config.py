@@ -24,6 +24,10 @@ class Settings:
         default_factory=lambda: int(_env("KIZUNA_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
     )
     pool_size: int = field(default_factory=lambda: int(_env("KIZUNA_POOL_SIZE", "8")))
+    #: "on" (the default) requires a login or an access token for everything but /metadata;
+    #: "off" serves the FHIR API without authentication or access control, for conformance
+    #: testing on a closed machine only (a warning is logged at start).
+    auth: str = field(default_factory=lambda: _env("KIZUNA_AUTH", "on"))
 
     @property
     def export_dir(self) -> Path:

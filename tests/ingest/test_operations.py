@@ -94,7 +94,8 @@ def test_watch_mode_reads_only_new_files_and_survives_a_restart(
     db.close()
 
 
-def test_push_endpoint_acknowledges_what_was_stored(live_server: Any, samples: Path) -> None:
+def test_push_endpoint_acknowledges_what_was_stored(database_url: str, make_live_server: Any, samples: Path) -> None:
+    live_server = make_live_server(database_url, auth="off")  # tests/security covers authentication
     message = next((samples / ADT00).iterdir()).read_bytes()
     with httpx.Client(base_url=live_server.url, timeout=30) as client:
         ack = client.post(

@@ -107,7 +107,8 @@ def deliver(db: Database, notification_id: str) -> bool:
     with db.transaction() as tx:
         if channels and error is None:
             tx.execute(
-                "UPDATE notifications SET delivered_ms = ?, channel = ?, attempts = attempts + 1 WHERE notification_id = ?",
+                "UPDATE notifications SET delivered_ms = ?, channel = ?, attempts = attempts + 1 "
+                "WHERE notification_id = ?",
                 (now_ms(), ",".join(channels), notification_id),
             )
         else:

@@ -20,6 +20,7 @@ from kizuna.fhir.operations.everything import everything_page
 from kizuna.fhir.outcome import not_found
 from kizuna.fhir.search import engine
 from kizuna.fhir.search.query import Clause, SearchQuery
+from kizuna.fhir.validate import valid_id
 from kizuna.store import resources as sql
 from kizuna.store.db import Database, Tx
 from kizuna.store.resources import Version
@@ -89,6 +90,10 @@ class Reader:
 
     # -- reads ---------------------------------------------------------------------------
     def read(self, res_type: str, res_id: str) -> Version:
+        return _live(self.visible(res_type, res_id))
+
+    def visible(self, res_type: str, res_id: str) -> Version:
+        """The current version (deleted ones included) if the reader may see it; else 404."""
         with self.db.read() as tx:
             found = sql.current(tx, [(res_type, res_id)]).get((res_type, res_id))
             if found is None or found.patient_key is None:
@@ -97,16 +102,18 @@ class Reader:
                 )
                 if found is None:
                     raise not_found(f"{res_type}/{res_id} is not known")
-                return _live(found)
+                return found
             decision = self.decision(tx, found.patient_key)
             visible = decision.allowed and self._row_visible(tx, decision, found)
         self._record("read", [decision], {"type": res_type, "id": res_id}, allowed=visible)
         if not visible:
             raise not_found(f"{res_type}/{res_id} is not known")
-        return _live(found)
+        return found
 
     def _row_visible(self, tx: Tx, decision: Decision, found: Version) -> bool:
         conditions = gate.limits(self.principal, [decision], found.res_type)
+        if not conditions:
+            return True
         where = " AND ".join(c[0] for c in conditions)
         params = [p for c in conditions for p in c[1]]
         row = tx.fetchone(
@@ -118,7 +125,7 @@ class Reader:
     def scope_of(self, query: SearchQuery) -> list[str] | None:
         """The patients a search concerns, or None when it names none."""
         if query.res_type == "Patient":
-            ids = [v for c in query.clauses if c.kind == "id" for v in c.values]
+            ids = [v for c in query.clauses if c.kind == "id" for v in c.values if valid_id(v)]
             return ids or None
         params = set(patient_compartment_params(query.res_type))
         found: list[str] = []
@@ -128,13 +135,16 @@ class Reader:
             to_patient = clause.code in params or clause.target_type == "Patient"
             for value in clause.values:
                 pid = _patient_id(value, to_patient)
-                if pid:
+                if pid and valid_id(pid):
                     found.append(pid)
         return found or None
 
     def search(self, query: SearchQuery) -> engine.Page:
         with self.db.read() as tx:
             decisions, kind = self._search_decisions(tx, query)
+        if kind == "patient-lookup":
+            return self.lookup_patients(query)
+        with self.db.read() as tx:
             page = engine.search(tx, query, lambda t: gate.limits(self.principal, decisions, t))
         hits = [f"{h[0]}/{h[1]}" for h in page.matches + page.included]
         data = {"type": query.res_type, "kind": kind, "returned": hits[:MAX_AUDITED_IDS]}
@@ -227,6 +237,23 @@ class Reader:
             has_next = has_next or more
         return matches[:count], cited, has_next
 
+    def note_write(self, action: str, res_type: str, res_id: str, patient_key: str | None) -> None:
+        """Record a write or an operation (create, update, delete, export...) in the audit trail."""
+        self.audit(
+            {
+                "action": action,
+                "outcome": "allowed",
+                "reason": "write",
+                "purpose": self.purpose,
+                "principal": self.principal,
+                "patient_ids": [patient_key] if patient_key else [],
+                "data": {"type": res_type, "id": res_id},
+                "grant": None,
+                "address": self.origin.address,
+                "agent": self.origin.agent,
+            }
+        )
+
     def person_resources(
         self, patient_id: str, types: list[str] | None = None
     ) -> tuple[Decision, list[engine.Hit]]:
@@ -235,7 +262,7 @@ class Reader:
             decision = self.decision(tx, patient_id)
             hits: list[engine.Hit] = []
             if decision.allowed:
-                conditions = gate.limits(self.principal, [decision], "*")
+                conditions = gate.limits(self.principal, [decision], "*") or [("1 = 1", [])]
                 where = " AND ".join(c[0] for c in conditions)
                 params = [p for c in conditions for p in c[1]]
                 marks = ",".join("?" * len(decision.patient_ids))

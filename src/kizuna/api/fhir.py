@@ -8,15 +8,17 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from kizuna.access.reader import Reader
 from kizuna.api import responses
 from kizuna.api.body import read_bytes, read_json
 from kizuna.api.context import Services, services
+from kizuna.api.security import reader_of, require, require_scope
+from kizuna.auth.roles import Permission
 from kizuna.fhir import bundles, render
 from kizuna.fhir.indexing.date import range_or_none as date_range
 from kizuna.fhir.outcome import FhirError, Problem, bad_request, not_found
 from kizuna.fhir.search.query import parse
 from kizuna.fhir.types import is_resource_type
-from kizuna.store.db import Tx
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
 
@@ -101,30 +103,34 @@ def metadata(request: Request) -> Response:
 @router.post("/")
 async def system_bundle(request: Request) -> Response:
     svc = services(request)
+    reader = reader_of(request)
+    require(reader.principal, Permission.SUBMIT_DATA)
     body = await read_json(request, svc.settings.max_body_bytes)
     base = base_url(request, svc)
 
-    def on_get(url: str, tx: Tx) -> tuple[int, dict[str, Any]]:
-        return _bundle_get(svc, base, url, tx)
+    def on_get(url: str) -> tuple[int, dict[str, Any]]:
+        return _bundle_get(reader, base, url)
 
     result = await svc.run(bundles.process, svc.repo, body, on_get)
+    reader.note_write(
+        "transaction" if body.get("type") == "transaction" else "batch", "Bundle", "-", None
+    )
     return responses.json(result)
 
 
-def _bundle_get(svc: Services, base: str, url: str, tx: Tx) -> tuple[int, dict[str, Any]]:
+def _bundle_get(reader: Reader, base: str, url: str) -> tuple[int, dict[str, Any]]:
+    """A GET entry, answered through the access decision like any other read."""
     import orjson
-
-    from kizuna.fhir.search import engine
 
     path, _, query = url.partition("?")
     parts = [p for p in path.split("/") if p]
     try:
         if len(parts) == 2 and is_resource_type(parts[0]):
-            found = svc.repo.read(parts[0], parts[1], tx)
+            found = reader.read(parts[0], parts[1])
             return 200, orjson.loads(found.content or "{}")
         if len(parts) == 1 and is_resource_type(parts[0]):
             params = parse_qsl(query, keep_blank_values=True)
-            page = engine.search(tx, parse(parts[0], params))
+            page = reader.search(parse(parts[0], params))
             return 200, orjson.loads(render.searchset(base, parts[0], params, page))
         raise bad_request(f"unsupported GET {url[:80]!r} in a bundle")
     except FhirError as exc:
@@ -138,6 +144,11 @@ def system_history(request: Request) -> Response:
 
 def _history(request: Request, res_type: str | None, res_id: str | None) -> Response:
     svc = services(request)
+    reader = reader_of(request)
+    if res_id is None:  # type and system history span every patient: bulk access only
+        require(reader.principal, Permission.BULK_EXPORT)
+    else:
+        reader.visible(res_type or "", res_id)  # the access decision; 404 when not visible
     params = _params(request)
     count = _int_param(params, "_count", 50)
     offset = _int_param(params, "_offset", 0)
@@ -165,8 +176,10 @@ async def search_post(request: Request, res_type: str) -> Response:
 
 def _search(request: Request, res_type: str, params: list[tuple[str, str]]) -> Response:
     svc = services(request)
+    reader = reader_of(request)
+    require_scope(reader.principal, res_type, "search")
     query = parse(res_type, params, strict=_strict(request))
-    page = svc.repo.search(query)
+    page = reader.search(query)
     warnings = [
         Problem(
             "not-supported",
@@ -179,32 +192,57 @@ def _search(request: Request, res_type: str, params: list[tuple[str, str]]) -> R
     return responses.raw(render.searchset(base_url(request, svc), res_type, params, page, warnings))
 
 
+def _writer(request: Request, res_type: str, interaction: str) -> Reader:
+    """Writes come from facility systems (and open mode); users write through the viewer."""
+    reader = reader_of(request)
+    require(reader.principal, Permission.SUBMIT_DATA)
+    require_scope(reader.principal, res_type, interaction)
+    return reader
+
+
+def _note(reader: Reader, written: Any, action: str) -> None:
+    outcome = written.outcome
+    resource = outcome.resource or {}
+    key = resource.get("subject", resource.get("patient", {})) if isinstance(resource, dict) else {}
+    reference = str(key.get("reference", "")) if isinstance(key, dict) else ""
+    patient = (
+        outcome.key[1]
+        if outcome.key[0] == "Patient"
+        else reference.removeprefix("Patient/") or None
+    )
+    reader.note_write(action, outcome.key[0], outcome.key[1], patient)
+
+
 @router.post("/{res_type}")
 async def create(request: Request, res_type: str) -> Response:
     svc = services(request)
-    resource = await read_json(request, svc.settings.max_body_bytes)
     res_type = _type(res_type)
+    reader = _writer(request, res_type, "create")
+    resource = await read_json(request, svc.settings.max_body_bytes)
     if isinstance(resource, dict) and resource.get("resourceType") != res_type:
         raise bad_request(f"the body is not a {res_type}", f"{res_type}.resourceType")
     condition = request.headers.get("if-none-exist")
     criteria = parse_qsl(condition.lstrip("?"), keep_blank_values=True) if condition else None
     written = await svc.run(svc.repo.create, resource, criteria)
+    _note(reader, written, "create")
     return _written(request, svc, written)
 
 
 @router.put("/{res_type}")
 async def conditional_update(request: Request, res_type: str) -> Response:
     svc = services(request)
+    reader = _writer(request, _type(res_type), "update")
     resource = await read_json(request, svc.settings.max_body_bytes)
-    written = await svc.run(
-        svc.repo.conditional_update, _type(res_type), _params(request), resource
-    )
+    written = await svc.run(svc.repo.conditional_update, res_type, _params(request), resource)
+    _note(reader, written, "update")
     return _written(request, svc, written)
 
 
 @router.delete("/{res_type}")
 def conditional_delete(request: Request, res_type: str) -> Response:
-    services(request).repo.conditional_delete(_type(res_type), _params(request))
+    reader = _writer(request, _type(res_type), "delete")
+    for outcome in services(request).repo.conditional_delete(res_type, _params(request)):
+        reader.note_write("delete", outcome.key[0], outcome.key[1], None)
     return Response(status_code=204)
 
 
@@ -218,8 +256,9 @@ def type_history(request: Request, res_type: str) -> Response:
 
 @router.get("/{res_type}/{res_id}")
 def read(request: Request, res_type: str, res_id: str) -> Response:
-    svc = services(request)
-    found = svc.repo.read(_type(res_type), res_id)
+    reader = reader_of(request)
+    require_scope(reader.principal, _type(res_type), "read")
+    found = reader.read(res_type, res_id)
     headers = responses.version_headers(found.version, found.last_updated)
     if request.headers.get("if-none-match", "").strip() == headers["ETag"]:
         return Response(status_code=304, headers=headers)
@@ -232,27 +271,33 @@ def read(request: Request, res_type: str, res_id: str) -> Response:
 @router.put("/{res_type}/{res_id}")
 async def update(request: Request, res_type: str, res_id: str) -> Response:
     svc = services(request)
+    reader = _writer(request, _type(res_type), "update")
     resource = await read_json(request, svc.settings.max_body_bytes)
-    written = await svc.run(svc.repo.update, _type(res_type), res_id, resource, _if_match(request))
+    written = await svc.run(svc.repo.update, res_type, res_id, resource, _if_match(request))
+    _note(reader, written, "update")
     return _written(request, svc, written)
 
 
 @router.patch("/{res_type}/{res_id}")
 async def patch(request: Request, res_type: str, res_id: str) -> Response:
     svc = services(request)
+    reader = _writer(request, _type(res_type), "update")
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind != "application/json-patch+json":
         raise FhirError(
             415, [Problem("not-supported", "PATCH needs Content-Type application/json-patch+json")]
         )
     operations = await read_json(request, svc.settings.max_body_bytes)
-    written = await svc.run(svc.repo.patch, _type(res_type), res_id, operations, _if_match(request))
+    written = await svc.run(svc.repo.patch, res_type, res_id, operations, _if_match(request))
+    _note(reader, written, "update")
     return _written(request, svc, written)
 
 
 @router.delete("/{res_type}/{res_id}")
 def delete(request: Request, res_type: str, res_id: str) -> Response:
-    outcome = services(request).repo.delete(_type(res_type), res_id)
+    reader = _writer(request, _type(res_type), "delete")
+    outcome = services(request).repo.delete(res_type, res_id)
+    reader.note_write("delete", res_type, res_id, None)
     headers = {"ETag": f'W/"{outcome.version}"'} if outcome.changed else {}
     return Response(status_code=204, headers=headers)
 
@@ -264,7 +309,10 @@ def instance_history(request: Request, res_type: str, res_id: str) -> Response:
 
 @router.get("/{res_type}/{res_id}/_history/{vid}")
 def vread(request: Request, res_type: str, res_id: str, vid: str) -> Response:
-    found = services(request).repo.vread(_type(res_type), res_id, vid)
+    reader = reader_of(request)
+    require_scope(reader.principal, _type(res_type), "read")
+    reader.read(res_type, res_id)  # the access decision on the current version
+    found = services(request).repo.vread(res_type, res_id, vid)
     return responses.raw(
         found.content or "{}", 200, responses.version_headers(found.version, found.last_updated)
     )

@@ -20,6 +20,8 @@ from starlette.responses import Response
 from kizuna.api import responses
 from kizuna.api.body import read_bytes
 from kizuna.api.context import services
+from kizuna.api.security import reader_of, require
+from kizuna.auth.roles import Permission
 from kizuna.fhir.outcome import Problem, bad_request
 from kizuna.ingest.pipeline import FormatReport, Pipeline
 
@@ -88,6 +90,8 @@ def _outcome(report: FormatReport) -> dict[str, Any]:
 @router.post("/{fmt}")
 async def push(request: Request, fmt: str) -> Response:
     svc = services(request)
+    reader = reader_of(request)
+    require(reader.principal, Permission.SUBMIT_DATA)
     if fmt not in SUFFIX:
         raise bad_request(f"unknown format {fmt[:20]!r}; use one of {', '.join(SUFFIX)}", "format")
     data = await read_bytes(request, svc.settings.max_body_bytes)
@@ -96,6 +100,7 @@ async def push(request: Request, fmt: str) -> Response:
     name = Path(request.query_params.get("filename") or f"pushed{SUFFIX[fmt]}").name
     facility = request.query_params.get("facility")
     report, _ = await svc.run(_ingest, svc, fmt, data, name, facility)
+    reader.note_write("submit", fmt, name, None)
     if fmt == "ssmix2":
         return Response(hl7_ack(data, report), media_type="x-application/hl7-v2+er7")
     stored = report.units - report.quarantined

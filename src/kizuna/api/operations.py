@@ -8,8 +8,9 @@ from starlette.responses import FileResponse, Response
 from kizuna.api import responses
 from kizuna.api.context import services
 from kizuna.api.fhir import _int_param, _params, _since, base_url
+from kizuna.api.security import reader_of, require
+from kizuna.auth.roles import Permission
 from kizuna.fhir import render
-from kizuna.fhir.operations.everything import everything_page
 from kizuna.fhir.operations.export import Exporter, parse_types
 from kizuna.fhir.outcome import FhirError, Problem, bad_request
 from kizuna.fhir.search.engine import Page
@@ -25,10 +26,8 @@ def everything(request: Request, patient_id: str) -> Response:
     count = min(_int_param(params, "_count", 100), 1000)
     offset = _int_param(params, "_offset", 0)
     types = parse_types(next((v for k, v in params if k == "_type"), None)) or None
-    with svc.db.read() as tx:
-        matches, cited, has_next = everything_page(
-            tx, patient_id, _since(params), types, count, offset
-        )
+    reader = reader_of(request)
+    matches, cited, has_next = reader.everything(patient_id, _since(params), types, count, offset)
     page = Page(SearchQuery("Patient", count=count, offset=offset), matches, cited, None, has_next)
     base = base_url(request, svc)
     return responses.raw(render.searchset(base, f"Patient/{patient_id}/$everything", params, page))
@@ -44,6 +43,9 @@ def exporter(request: Request) -> Exporter:
 
 
 def _kick_off(request: Request, kind: str, group_id: str | None = None) -> Response:
+    reader = reader_of(request)
+    require(reader.principal, Permission.BULK_EXPORT)
+    reader.note_write("export", "Group" if group_id else "*", group_id or kind, None)
     if "respond-async" not in request.headers.get("prefer", ""):
         raise bad_request("$export needs the header Prefer: respond-async", "Prefer")
     params = _params(request)
@@ -73,6 +75,7 @@ def export_group(request: Request, group_id: str) -> Response:
 
 @router.get("/$export-status/{job_id}")
 def export_status(request: Request, job_id: str) -> Response:
+    require(reader_of(request).principal, Permission.BULK_EXPORT)
     jobs = exporter(request)
     job = jobs.job(job_id)
     if job.status in ("accepted", "running"):
@@ -86,11 +89,13 @@ def export_status(request: Request, job_id: str) -> Response:
 
 @router.delete("/$export-status/{job_id}")
 def export_cancel(request: Request, job_id: str) -> Response:
+    require(reader_of(request).principal, Permission.BULK_EXPORT)
     exporter(request).cancel(job_id)
     return Response(status_code=202)
 
 
 @router.get("/$export-file/{job_id}/{name}")
 def export_file(request: Request, job_id: str, name: str) -> Response:
+    require(reader_of(request).principal, Permission.BULK_EXPORT)
     path = exporter(request).file(job_id, name)
     return FileResponse(path, media_type="application/fhir+ndjson")

@@ -168,7 +168,7 @@ def _load_transaction(
     return report
 
 
-def _no_gets(url: str, tx: Any) -> tuple[int, dict[str, Any]]:
+def _no_gets(url: str) -> tuple[int, dict[str, Any]]:
     return 400, {
         "resourceType": "OperationOutcome",
         "issue": [

@@ -30,8 +30,8 @@ from kizuna.store.db import Tx
 MAX_ENTRIES = 20_000
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 
-#: Runs a GET entry (read or search) inside the transaction: (url, tx) -> (status, body)
-GetHandler = Callable[[str, Tx], tuple[int, dict[str, Any]]]
+#: Runs a GET entry (read or search) once the writes are committed: url -> (status, body)
+GetHandler = Callable[[str], tuple[int, dict[str, Any]]]
 
 
 @dataclass(slots=True)
@@ -277,9 +277,10 @@ class Transaction:
             entry.response = _response(outcome)
 
     def run_gets(self) -> None:
+        """GET entries come last (FHIR's processing order) and read committed data."""
         for entry in self.entries:
             if entry.method in ("GET", "HEAD"):
-                status, body = self.on_get(entry.url, self.tx)
+                status, body = self.on_get(entry.url)
                 entry.response = (
                     {"status": str(status), "resource": body}
                     if status < 300
@@ -310,7 +311,7 @@ def run_transaction(repo: Repository, entries: list[Entry], on_get: GetHandler) 
         if work.problems:
             raise FhirError(400, work.problems)
         work.write()
-        work.run_gets()
+    work.run_gets()
     return entries
 
 

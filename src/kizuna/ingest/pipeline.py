@@ -111,9 +111,9 @@ class UnitWriter:
             return UnitResult("unchanged")
         # Older versions lose; equal versions with different content are ordered by
         # digest, so the stored result never depends on the order files are read in.
-        if prior is not None and (self.unit.version, self.digest) < prior:
-            if not (self.unit.delete_unit and self.unit.version >= prior[0]):
-                return UnitResult("superseded")  # a deletion of the same version still wins
+        newer_deletion = self.unit.delete_unit and prior is not None and self.unit.version >= prior[0]
+        if prior is not None and (self.unit.version, self.digest) < prior and not newer_deletion:
+            return UnitResult("superseded")  # a deletion of the same version still wins
         ops: list[writes.Op] = []
         patient_id = self._patient(ops)
         source = source_uri(self.unit)

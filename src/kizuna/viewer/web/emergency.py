@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kizuna.access import decision as access
 from kizuna.access import emergency
+from kizuna.access.audit_sink import request_sink
 from kizuna.access.break_glass import EmergencyNotAllowed, declare_emergency
 from kizuna.api.context import Services, services
 from kizuna.auth.dependencies import auth_service
@@ -18,7 +19,6 @@ from kizuna.auth.principal import Principal
 from kizuna.auth.roles import Permission
 from kizuna.fhir.instant import now_ms
 from kizuna.viewer import qrcard
-from kizuna.viewer.audit_sink import sink_for
 from kizuna.viewer.compose.summary import compose_emergency
 from kizuna.viewer.loader import load_chart
 from kizuna.viewer.web.forms import clean
@@ -54,9 +54,7 @@ async def declare_page(patient_id: str, request: Request,
 
 def _declare(svc: Services, request: Request, principal: Principal, patient_id: str,
              reason: str) -> None:
-    address = request.client.host if request.client else None
-    sink = sink_for(svc.db, address, request.headers.get("user-agent"))
-    declare_emergency(svc.db, principal, patient_id, reason, sink)
+    declare_emergency(svc.db, principal, patient_id, reason, request_sink(request))
 
 
 @router.post("/viewer/patients/{patient_id}/emergency", include_in_schema=False)

@@ -11,11 +11,11 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from kizuna.access.audit_sink import request_sink
 from kizuna.access.reader import Origin, Reader
 from kizuna.api.context import Services
 from kizuna.auth.dependencies import authenticate
 from kizuna.auth.principal import Principal
-from kizuna.viewer.audit_sink import sink_for
 from kizuna.viewer.i18n import LANG_COOKIE, pick_lang, translator
 
 TEMPLATES = str(resources.files("kizuna.viewer").joinpath("templates"))
@@ -69,8 +69,7 @@ def reader_for(request: Request, services: Services, principal: Principal,
                purpose: str = "") -> Reader:
     address = request.client.host if request.client else None
     agent = request.headers.get("user-agent")
-    return Reader(services.db, principal, sink_for(services.db, address, agent), purpose,
-                  Origin(address, agent))
+    return Reader(services.db, principal, request_sink(request), purpose, Origin(address, agent))
 
 
 def error_page(request: Request, key: str, status: int) -> Response:

@@ -1,10 +1,12 @@
-"""The viewer's audit sink: the access module's records become tamper-evident audit events.
+"""From the access layer to the audit log: every read's record becomes a tamper-evident
+audit event.
 
 The reader reports each read as a plain dict; this turns it into an
-:class:`~kizuna.audit.event.AuditEvent` and records it through one group-committing
-:class:`~kizuna.audit.recorder.AuditRecorder` per database, waiting until it is durable,
-so no page leaves without its audit record. A summary read (``view``) is recorded as a
-``read`` of the resource types it returned, which is how the patient's access log words it.
+:class:`~kizuna.audit.event.AuditEvent` and records it through the application's
+group-committing :class:`~kizuna.audit.recorder.AuditRecorder`, waiting until it is
+durable, so no response leaves without its audit record. A summary read (``view``) is
+recorded as a ``read`` of the resource types it returned, which is how the patient's access
+log words it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import Request
+
 from kizuna.audit.event import Action, AuditEvent, actor_fields
+from kizuna.audit.http import audit_recorder
 from kizuna.audit.recorder import AuditRecorder
 from kizuna.store.db import Database
 
@@ -23,6 +28,7 @@ ACTIONS = {"view": Action.READ, "everything": Action.READ, "patient-lookup": Act
 
 
 def recorder_for(db: Database) -> AuditRecorder:
+    """A recorder for ``db`` outside a web application (CLI, scripts)."""
     with _lock:
         found = _recorders.get(id(db))
         if found is None:
@@ -71,9 +77,20 @@ def to_event(entry: dict[str, Any], reason: str | None = None) -> AuditEvent:
     )
 
 
-def sink_for(db: Database, address: str | None = None,
-             agent: str | None = None) -> Callable[[dict[str, Any]], None]:
-    recorder = recorder_for(db)
+def request_sink(request: Request) -> Callable[[dict[str, Any]], None]:
+    """The sink for one web request: the app's recorder, the request's origin."""
+    svc = request.app.state.services
+    address = request.client.host if request.client else None
+    return sink_for(svc.db, address, request.headers.get("user-agent"), audit_recorder(request))
+
+
+def sink_for(
+    db: Database,
+    address: str | None = None,
+    agent: str | None = None,
+    recorder: AuditRecorder | None = None,
+) -> Callable[[dict[str, Any]], None]:
+    recorder = recorder or recorder_for(db)
 
     def sink(entry: dict[str, Any]) -> None:
         entry.setdefault("address", address)
