@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from kizuna.api import fhir, ingest, operations, responses
+from kizuna.api import access, audit, auth, fhir, ingest, operations, responses
 from kizuna.api.context import Services
 from kizuna.config import Settings, load
 from kizuna.fhir.outcome import FhirError, Problem
@@ -55,11 +57,43 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
         upgrade(settings.database_url)
     db = Database(settings.database_url, pool_size=settings.pool_size)
     app = FastAPI(
-        title="Kizuna", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
+        title="Kizuna",
+        version="0.1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.services = Services(settings, db, Repository(db))
+    if settings.auth == "off":
+        log.warning(
+            "KIZUNA_AUTH=off: the FHIR API is served without authentication or access control"
+        )
     _install_error_handlers(app)
+    _routes(app)
+    return app
+
+
+def _routes(app: FastAPI) -> None:
+    from kizuna.viewer.router import router as viewer
+
+    app.include_router(auth.router)
+    app.include_router(access.router)
+    app.include_router(audit.router)
     app.include_router(operations.router)
     app.include_router(fhir.router)
     app.include_router(ingest.router)
-    return app
+    app.include_router(viewer)
+
+    @app.get("/fhir/.well-known/smart-configuration", include_in_schema=False)
+    def smart_configuration(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return responses.json(auth.smart_configuration_document(f"{base}/auth/token"))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    recorder = getattr(app.state, "kizuna_audit", None)
+    if recorder is not None:
+        recorder.close()  # write what is queued before the process ends
+    app.state.services.db.close()

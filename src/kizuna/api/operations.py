@@ -8,7 +8,7 @@ from starlette.responses import FileResponse, Response
 from kizuna.api import responses
 from kizuna.api.context import services
 from kizuna.api.fhir import _int_param, _params, _since, base_url
-from kizuna.api.security import reader_of, require
+from kizuna.api.security import reader_of, require, require_scope
 from kizuna.auth.roles import Permission
 from kizuna.fhir import render
 from kizuna.fhir.operations.export import Exporter, parse_types
@@ -27,6 +27,7 @@ def everything(request: Request, patient_id: str) -> Response:
     offset = _int_param(params, "_offset", 0)
     types = parse_types(next((v for k, v in params if k == "_type"), None)) or None
     reader = reader_of(request)
+    require_scope(reader.principal, "Patient", "read")
     matches, cited, has_next = reader.everything(patient_id, _since(params), types, count, offset)
     page = Page(SearchQuery("Patient", count=count, offset=offset), matches, cited, None, has_next)
     base = base_url(request, svc)
