@@ -254,6 +254,18 @@ class Reader:
             }
         )
 
+    def _person_where(self, decision: Decision, types: list[str] | None) -> tuple[str, list[Any]]:
+        conditions = gate.limits(self.principal, [decision], "*") or [("1 = 1", [])]
+        where = " AND ".join(c[0] for c in conditions)
+        params = [p for c in conditions for p in c[1]]
+        marks = ",".join("?" * len(decision.patient_ids))
+        sql = f"r.deleted = 0 AND r.patient_key IN ({marks}) AND {where}"
+        args: list[Any] = [*decision.patient_ids, *params]
+        if types:
+            sql += f" AND r.res_type IN ({','.join('?' * len(types))})"
+            args += types
+        return sql, args
+
     def person_resources(
         self, patient_id: str, types: list[str] | None = None
     ) -> tuple[Decision, list[engine.Hit]]:
@@ -262,25 +274,37 @@ class Reader:
             decision = self.decision(tx, patient_id)
             hits: list[engine.Hit] = []
             if decision.allowed:
-                conditions = gate.limits(self.principal, [decision], "*") or [("1 = 1", [])]
-                where = " AND ".join(c[0] for c in conditions)
-                params = [p for c in conditions for p in c[1]]
-                marks = ",".join("?" * len(decision.patient_ids))
-                type_sql = ""
-                if types:
-                    type_sql = f" AND r.res_type IN ({','.join('?' * len(types))})"
+                where, args = self._person_where(decision, types)
                 rows = tx.fetchall(
-                    "SELECT r.res_type, r.res_id, r.content FROM resources r WHERE r.deleted = 0 "
-                    f"AND r.patient_key IN ({marks}){type_sql} AND {where}",
-                    [*decision.patient_ids, *(types or []), *params],
+                    f"SELECT r.res_type, r.res_id, r.content FROM resources r WHERE {where}", args
                 )
                 hits = [(r[0], r[1], r[2]) for r in rows]
-        self._record(
-            "view",
-            [decision],
-            {"patient": patient_id, "types": sorted({h[0] for h in hits}), "count": len(hits)},
-        )
+        self.record_view(decision, patient_id, sorted({h[0] for h in hits}), len(hits))
         return decision, hits
+
+    def person_version(
+        self, patient_id: str, types: list[str] | None = None
+    ) -> tuple[Decision, tuple[int, int]]:
+        """The decision and a version of what :meth:`person_resources` would return (count,
+        newest change). Nothing is read or audited: callers that hold a copy of that exact
+        version record the view with :meth:`record_view` instead of reading it again."""
+        with self.db.read() as tx:
+            decision = self.decision(tx, patient_id)
+            if not decision.allowed:
+                return decision, (0, 0)
+            where, args = self._person_where(decision, types)
+            row = tx.fetchone(f"SELECT COUNT(*) FROM resources r WHERE {where}", args)
+            marks = ",".join("?" * len(decision.patient_ids))
+            newest = tx.fetchone(  # tombstones included, so a deletion changes the version
+                f"SELECT MAX(last_updated) FROM resources WHERE patient_key IN ({marks})",
+                list(decision.patient_ids),
+            )
+        return decision, (int(row[0]) if row else 0, int(newest[0] or 0) if newest else 0)
+
+    def record_view(
+        self, decision: Decision, patient_id: str, types: list[str], count: int
+    ) -> None:
+        self._record("view", [decision], {"patient": patient_id, "types": types, "count": count})
 
 
 def _patient_id(value: str, bare_is_patient: bool) -> str:

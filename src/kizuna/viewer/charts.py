@@ -44,23 +44,35 @@ def trend_svg(series: LabSeries, label: str) -> str:
     ]
     if series.low is not None and series.high is not None:
         top, bottom = y(series.high), y(series.low)
-        parts.append(f'<rect x="{PAD_X}" y="{top:.1f}" width="{WIDTH - PAD_X - 6}" '
-                     f'height="{max(bottom - top, 0.5):.1f}" fill="{BAND}"/>')
-    parts.append(f'<line x1="{PAD_X}" y1="{HEIGHT - PAD_Y}" x2="{WIDTH - 6}" y2="{HEIGHT - PAD_Y}" '
-                 f'stroke="{AXIS}" stroke-width="1"/>')
+        parts.append(
+            f'<rect x="{PAD_X}" y="{top:.1f}" width="{WIDTH - PAD_X - 6}" '
+            f'height="{max(bottom - top, 0.5):.1f}" fill="{BAND}"/>'
+        )
+    parts.append(
+        f'<line x1="{PAD_X}" y1="{HEIGHT - PAD_Y}" x2="{WIDTH - 6}" y2="{HEIGHT - PAD_Y}" '
+        f'stroke="{AXIS}" stroke-width="1"/>'
+    )
     for value in (lo + (hi - lo) * 0.1, hi - (hi - lo) * 0.1):
-        parts.append(f'<text x="{PAD_X - 4}" y="{y(value) + 3:.1f}" font-size="9" '
-                     f'text-anchor="end" fill="{AXIS}">{value:.3g}</text>')
+        parts.append(
+            f'<text x="{PAD_X - 4}" y="{y(value) + 3:.1f}" font-size="9" '
+            f'text-anchor="end" fill="{AXIS}">{value:.3g}</text>'
+        )
     coords = " ".join(f"{x(p.when.toordinal()):.1f},{y(p.value):.1f}" for p in points)
     if len(points) > 1:
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
     for p in points:
         colour = HIGH if p.flag.startswith("H") or p.flag.startswith("L") else LINE
-        parts.append(f'<circle cx="{x(p.when.toordinal()):.1f}" cy="{y(p.value):.1f}" r="3" '
-                     f'fill="{colour}"><title>{p.when.isoformat()} {escape(p.text)}</title></circle>')
-    parts.append(f'<text x="{PAD_X}" y="{HEIGHT - 1}" font-size="9" fill="{AXIS}">'
-                 f"{points[0].when.strftime('%Y-%m')}</text>")
-    parts.append(f'<text x="{WIDTH - 6}" y="{HEIGHT - 1}" font-size="9" text-anchor="end" '
-                 f'fill="{AXIS}">{points[-1].when.strftime("%Y-%m")}</text>')
+        parts.append(
+            f'<circle cx="{x(p.when.toordinal()):.1f}" cy="{y(p.value):.1f}" r="3" '
+            f'fill="{colour}"><title>{p.when.isoformat()} {escape(p.text)}</title></circle>'
+        )
+    parts.append(
+        f'<text x="{PAD_X}" y="{HEIGHT - 1}" font-size="9" fill="{AXIS}">'
+        f"{points[0].when.strftime('%Y-%m')}</text>"
+    )
+    parts.append(
+        f'<text x="{WIDTH - 6}" y="{HEIGHT - 1}" font-size="9" text-anchor="end" '
+        f'fill="{AXIS}">{points[-1].when.strftime("%Y-%m")}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

@@ -21,8 +21,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "app.logout": ("ログアウト", "Log out"),
     "app.signed_in_as": ("ログイン中", "Signed in as"),
     "app.nav": ("メインメニュー", "Main menu"),
-    "app.footer": ("閲覧はすべて記録され、ご本人が確認できます。",
-                   "Every access is recorded and visible to the patient."),
+    "app.footer": (
+        "閲覧はすべて記録され、ご本人が確認できます。",
+        "Every access is recorded and visible to the patient.",
+    ),
     "app.print": ("印刷 / PDF保存", "Print / save as PDF"),
     "nav.search": ("患者検索", "Find a patient"),
     "nav.portal_home": ("わたしの記録", "My record"),
@@ -38,15 +40,26 @@ CATALOG: dict[str, tuple[str, str]] = {
     "login.totp_title": ("確認コード (2要素認証)", "Verification code (two-factor)"),
     "login.totp": ("認証アプリの6桁のコード", "6-digit code from your authenticator app"),
     "login.verify": ("ログイン", "Log in"),
-    "login.failed": ("ユーザー名またはパスワードが正しくありません。",
-                     "The username or password is not correct."),
-    "login.totp_failed": ("確認コードが正しくありません。", "The verification code is not correct."),
-    "login.locked": ("一時的にロックされています。しばらくしてからお試しください。",
-                     "Temporarily locked. Please try again later."),
-    "login.expired": ("ログインの有効期限が切れました。もう一度お試しください。",
-                      "The login expired. Please start again."),
-    "login.card_notice": ("救急QRカードを読み取りました。救急隊・医療者としてログインしてください。",
-                          "An emergency QR card was scanned. Log in as a responder or clinician."),
+    "login.failed": (
+        "ユーザー名またはパスワードが正しくありません。",
+        "The username or password is not correct.",
+    ),
+    "login.totp_failed": (
+        "確認コードが正しくありません。",
+        "The verification code is not correct.",
+    ),
+    "login.locked": (
+        "一時的にロックされています。しばらくしてからお試しください。",
+        "Temporarily locked. Please try again later.",
+    ),
+    "login.expired": (
+        "ログインの有効期限が切れました。もう一度お試しください。",
+        "The login expired. Please start again.",
+    ),
+    "login.card_notice": (
+        "救急QRカードを読み取りました。救急隊・医療者としてログインしてください。",
+        "An emergency QR card was scanned. Log in as a responder or clinician.",
+    ),
     # search
     "search.title": ("患者検索", "Find a patient"),
     "search.by_card": ("保険証の番号で検索", "By insurance card number"),
@@ -60,10 +73,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "search.submit": ("検索", "Search"),
     "search.results": ("検索結果", "Results"),
     "search.none": ("該当する患者はいません。", "No patient matches."),
-    "search.need": ("保険証の番号、またはカナ氏名と生年月日を入力してください。",
-                    "Enter the card number, or the kana name and the birth date."),
+    "search.need": (
+        "保険証の番号、またはカナ氏名と生年月日を入力してください。",
+        "Enter the card number, or the kana name and the birth date.",
+    ),
     "search.open": ("記録を開く", "Open record"),
-    "search.not_allowed": ("この役割では患者検索はできません。", "Your role cannot look up patients."),
+    "search.not_allowed": (
+        "この役割では患者検索はできません。",
+        "Your role cannot look up patients.",
+    ),
     # patient header
     "pt.name": ("氏名", "Name"),
     "pt.kana": ("カナ", "Kana"),
@@ -85,8 +103,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "consent.state.revoked": ("同意は撤回されています", "Consent revoked"),
     "consent.state.expired": ("同意の期間が終了しています", "Consent expired"),
     "consent.state.not-yet": ("同意の開始前です", "Consent not yet in force"),
-    "consent.state.facility-excluded": ("当院は閲覧から除外されています", "This facility is excluded"),
-    "consent.state.other-facility": ("他施設向けの同意のみ", "Consent covers other facilities only"),
+    "consent.state.facility-excluded": (
+        "当院は閲覧から除外されています",
+        "This facility is excluded",
+    ),
+    "consent.state.other-facility": (
+        "他施設向けの同意のみ",
+        "Consent covers other facilities only",
+    ),
     "consent.scope": ("範囲", "Scope"),
     "consent.scope.facility": ("当院のみ", "This facility only"),
     "consent.scope.all": ("すべての医療機関・薬局", "Every facility and pharmacy"),
@@ -95,8 +119,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "consent.start": ("開始日", "Start"),
     "consent.end": ("終了日 (任意)", "End (optional)"),
     "consent.excluded_categories": ("共有しない情報", "Information not to share"),
-    "consent.excluded_facilities": ("閲覧させない施設 (医療機関コード、カンマ区切り)",
-                                    "Facilities not allowed to view (facility codes, comma-separated)"),
+    "consent.excluded_facilities": (
+        "閲覧させない施設 (医療機関コード、カンマ区切り)",
+        "Facilities not allowed to view (facility codes, comma-separated)",
+    ),
     "consent.submit": ("同意を記録する", "Record consent"),
     "consent.recorded": ("同意を記録しました。", "Consent recorded."),
     "consent.revoke": ("撤回する", "Revoke"),
@@ -107,21 +133,30 @@ CATALOG: dict[str, tuple[str, str]] = {
     "consent.period": ("期間", "Period"),
     "consent.recorded_at": ("記録日時", "Recorded"),
     "consent.none_recorded": ("同意はまだ記録されていません。", "No consent recorded yet."),
-    "consent.error": ("同意を記録できませんでした。入力を確認してください。",
-                      "The consent could not be recorded. Check the entries."),
-    "consent.not_allowed": ("この役割では同意を記録できません。", "Your role cannot record consent."),
+    "consent.error": (
+        "同意を記録できませんでした。入力を確認してください。",
+        "The consent could not be recorded. Check the entries.",
+    ),
+    "consent.not_allowed": (
+        "この役割では同意を記録できません。",
+        "Your role cannot record consent.",
+    ),
     "cat.psychiatric": ("精神疾患", "psychiatric"),
     "cat.hiv-sti": ("HIV・性感染症", "HIV and STIs"),
     "cat.genetic": ("遺伝情報", "genetic"),
     "cat.reproductive": ("生殖医療", "reproductive health"),
-    "consent.hidden": ("ご本人の希望により表示していない情報があります", "Some information is withheld "
-                                                  "at the patient's request"),
+    "consent.hidden": (
+        "ご本人の希望により表示していない情報があります",
+        "Some information is withheld at the patient's request",
+    ),
     # denied
     "denied.title": ("閲覧できません", "Not available"),
-    "denied.text": ("この患者の記録を閲覧する同意がありません。ご本人の同意を記録するか、"
-                    "救急時は救急時閲覧を宣言してください。",
-                    "There is no consent to view this record. Record the patient's "
-                    "consent, or declare an emergency if life is at risk."),
+    "denied.text": (
+        "この患者の記録を閲覧する同意がありません。ご本人の同意を記録するか、"
+        "救急時は救急時閲覧を宣言してください。",
+        "There is no consent to view this record. Record the patient's "
+        "consent, or declare an emergency if life is at risk.",
+    ),
     # summary
     "sum.title": ("初診時サマリー", "First-visit summary"),
     "sum.allergies": ("アレルギー・薬剤禁忌", "Allergies and drug contraindications"),
@@ -131,7 +166,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sum.main": ("主病名", "main"),
     "sum.meds": ("現在の服薬 (成分ごと)", "Current medication (by ingredient)"),
     "sum.meds_since": ("対象期間", "Period"),
-    "sum.no_meds": ("最近3か月の処方・調剤はありません。", "No prescription or dispensing in the last 3 months."),
+    "sum.no_meds": (
+        "最近3か月の処方・調剤はありません。",
+        "No prescription or dispensing in the last 3 months.",
+    ),
     "sum.ingredient": ("成分", "Ingredient"),
     "sum.products": ("薬剤", "Products"),
     "sum.dosage": ("用法", "Dosage"),
@@ -142,8 +180,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sum.otc": ("市販薬", "OTC"),
     "sum.warnings": ("注意", "Warnings"),
     "warn.duplicate": ("成分重複", "Duplicate ingredient"),
-    "warn.duplicate_text": ("同じ成分が複数の施設から処方されています", "The same ingredient is prescribed "
-                                                    "by more than one facility"),
+    "warn.duplicate_text": (
+        "同じ成分が複数の施設から処方されています",
+        "The same ingredient is prescribed by more than one facility",
+    ),
     "warn.interaction": ("併用注意・禁忌", "Interaction"),
     "warn.source": ("出典", "Source"),
     "sum.visits": ("受診歴 (施設・月別)", "Visits by facility and month"),
@@ -152,7 +192,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sum.last_visit": ("最終受診", "Last visit"),
     "sum.inpatient": ("入院あり", "admitted"),
     "sum.procedures": ("手術・麻酔・輸血歴", "Surgery, anaesthesia and transfusion"),
-    "sum.no_procedures": ("手術・麻酔・輸血の記録はありません。", "No surgery, anaesthesia or transfusion recorded."),
+    "sum.no_procedures": (
+        "手術・麻酔・輸血の記録はありません。",
+        "No surgery, anaesthesia or transfusion recorded.",
+    ),
     "proc.surgery": ("手術", "surgery"),
     "proc.anaesthesia": ("麻酔", "anaesthesia"),
     "proc.transfusion": ("輸血", "transfusion"),
@@ -166,7 +209,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sum.checkups": ("健診結果 (年度別)", "Checkup results by year"),
     "sum.no_checkups": ("健診結果はありません。", "No checkup result."),
     "sum.item": ("項目", "Item"),
-    "sum.documents": ("文書 (紹介状・退院時サマリー)", "Documents (referrals, discharge summaries)"),
+    "sum.documents": (
+        "文書 (紹介状・退院時サマリー)",
+        "Documents (referrals, discharge summaries)",
+    ),
     "sum.no_documents": ("文書はありません。", "No document."),
     "sum.author": ("作成者", "Author"),
     "sum.freshness": ("データの鮮度", "How fresh each source is"),
@@ -191,14 +237,22 @@ CATALOG: dict[str, tuple[str, str]] = {
     "allergy.high": ("重篤", "high risk"),
     # emergency
     "em.declare_title": ("救急時閲覧の宣言", "Declare an emergency"),
-    "em.declare_text": ("生命に関わり、本人の同意を得られない場合に限り閲覧できます。"
-                        "閲覧は記録され、ご本人に通知され、事後に審査されます。",
-                        "Only when life is at risk and consent cannot be obtained. The access "
-                        "is recorded, the patient is notified, and it is reviewed."),
+    "em.declare_text": (
+        "生命に関わり、本人の同意を得られない場合に限り閲覧できます。"
+        "閲覧は記録され、ご本人に通知され、事後に審査されます。",
+        "Only when life is at risk and consent cannot be obtained. The access "
+        "is recorded, the patient is notified, and it is reviewed.",
+    ),
     "em.reason": ("理由 (必須)", "Reason (required)"),
     "em.submit": ("宣言して閲覧する", "Declare and view"),
-    "em.reason_needed": ("理由を入力してください (4文字以上)。", "Enter a reason (at least 4 characters)."),
-    "em.not_allowed": ("この役割では救急時閲覧はできません。", "Your role cannot declare an emergency."),
+    "em.reason_needed": (
+        "理由を入力してください (4文字以上)。",
+        "Enter a reason (at least 4 characters).",
+    ),
+    "em.not_allowed": (
+        "この役割では救急時閲覧はできません。",
+        "Your role cannot declare an emergency.",
+    ),
     "em.title": ("救急時情報", "Emergency information"),
     "em.banner": ("救急時閲覧中", "Emergency access"),
     "em.grant_until": ("閲覧期限", "Access until"),
@@ -216,7 +270,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "em.card_reason": ("救急QRカード読取", "Emergency QR card scanned"),
     "em.none": ("記録なし", "None recorded"),
     # care info
-    "care.title": ("医療的ケア児 救急時ケア情報の登録", "Emergency care information (child with medical-care needs)"),
+    "care.title": (
+        "医療的ケア児 救急時ケア情報の登録",
+        "Emergency care information (child with medical-care needs)",
+    ),
     "care.child": ("お子さま", "Child"),
     "care.devices": ("医療機器と設定", "Devices and settings"),
     "care.device_name": ("機器名", "Device"),
@@ -237,7 +294,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "care.contact_phone": ("電話番号", "Phone"),
     "care.submit": ("登録する", "Save"),
     "care.saved": ("ケア情報を登録しました。", "Care information saved."),
-    "care.not_allowed": ("ケア情報を登録できるのは保護者です。", "Only a guardian can register care information."),
+    "care.not_allowed": (
+        "ケア情報を登録できるのは保護者です。",
+        "Only a guardian can register care information.",
+    ),
     "care.updated": ("最終更新", "Last updated"),
     # portal
     "portal.title": ("わたしの記録", "My record"),
@@ -254,10 +314,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "portal.grant": ("同意する", "Give consent"),
     "portal.revoke_all": ("すべての同意を撤回", "Revoke all consent"),
     "card.title": ("救急QRカード", "Emergency QR card"),
-    "card.text": ("救急隊・医療者が読み取ると、ログイン後にこの方の救急時情報を閲覧できます。"
-                  "閲覧は記録され、通知されます。",
-                  "A responder who scans it logs in and then sees this person's emergency "
-                  "information. The access is recorded and you are notified."),
+    "card.text": (
+        "救急隊・医療者が読み取ると、ログイン後にこの方の救急時情報を閲覧できます。"
+        "閲覧は記録され、通知されます。",
+        "A responder who scans it logs in and then sees this person's emergency "
+        "information. The access is recorded and you are notified.",
+    ),
     "card.valid_until": ("有効期限", "Valid until"),
     "card.invalid": ("このQRカードは無効か期限切れです。", "This QR card is invalid or expired."),
     "card.issue": ("新しいカードを発行", "Issue a new card"),

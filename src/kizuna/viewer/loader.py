@@ -7,7 +7,10 @@ patient; they are read here in at most three batched queries (no query per item)
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
+from typing import Any
 
 import orjson
 
@@ -21,12 +24,57 @@ from kizuna.viewer.compose.fields import facility_code_of
 MAX_IDS = 500
 
 
-def load_chart(reader: Reader, patient_id: str, today: date | None = None,
-               types: list[str] | None = None) -> tuple[Decision, Chart]:
+CACHE_SIZE = 64
+_charts: OrderedDict[tuple[Any, ...], Chart] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _cache_key(
+    reader: Reader,
+    decision: Decision,
+    version: tuple[int, int],
+    types: list[str] | None,
+    today: date | None,
+) -> tuple[Any, ...]:
+    """Everything that decides what the chart holds: the person, what the decision lets
+    this reader see, the data's version and the day (current medication depends on it)."""
+    return (
+        decision.patient_ids,
+        decision.excluded_categories,
+        decision.types,
+        decision.exempt_types,
+        reader.principal.scopes,
+        reader.principal.role,
+        tuple(types or ()),
+        version,
+        today or date.today(),
+    )
+
+
+def load_chart(
+    reader: Reader, patient_id: str, today: date | None = None, types: list[str] | None = None
+) -> tuple[Decision, Chart]:
+    """The person's chart. A chart already built for the same visibility and the same data
+    version (this process) is reused; the access decision and the audit record are made
+    on every call either way."""
+    decision, version = reader.person_version(patient_id, types)
+    key = _cache_key(reader, decision, version, types, today)
+    if decision.allowed:
+        with _lock:
+            chart = _charts.get(key)
+            if chart is not None:
+                _charts.move_to_end(key)
+        if chart is not None:
+            reader.record_view(decision, patient_id, sorted(chart.by_type), version[0])
+            return decision, chart
     decision, hits = reader.person_resources(patient_id, types)
     chart = Chart.from_hits(hits, today=today)
     if decision.allowed:
         chart.directory = load_directory(reader.db, chart)
+        with _lock:
+            _charts[key] = chart
+            while len(_charts) > CACHE_SIZE:
+                _charts.popitem(last=False)
     return decision, chart
 
 
@@ -66,8 +114,10 @@ def load_directory(db: Database, chart: Chart) -> Directory:
     with db.read() as tx:
         _fetch(tx, chart.references(), directory)
         roles = [r for (t, _), r in directory.by_key.items() if t == "PractitionerRole"]
-        org_refs = {tuple(str((r.get("organization") or {}).get("reference", "")).split("/", 1))
-                    for r in roles}
+        org_refs = {
+            tuple(str((r.get("organization") or {}).get("reference", "")).split("/", 1))
+            for r in roles
+        }
         _fetch(tx, {k for k in org_refs if len(k) == 2}, directory)  # type: ignore[misc]
         _organizations_by_code(tx, chart.facility_codes(), directory)
     for (res_type, _), resource in directory.by_key.items():

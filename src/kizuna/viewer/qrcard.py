@@ -27,9 +27,13 @@ class Card:
     expires_ms: int
 
 
-def issue(keys: ServerKeys, patient_id: str, now_ms: int, hours: float = CARD_HOURS) -> tuple[str, Card]:
+def issue(
+    keys: ServerKeys, patient_id: str, now_ms: int, hours: float = CARD_HOURS
+) -> tuple[str, Card]:
     card = Card(patient_id, uuid.uuid4().hex[:16], now_ms + int(hours * 3_600_000))
-    body = orjson.dumps({"v": VERSION, "p": card.patient_id, "c": card.card_id, "e": card.expires_ms})
+    body = orjson.dumps(
+        {"v": VERSION, "p": card.patient_id, "c": card.card_id, "e": card.expires_ms}
+    )
     payload = b64url(body)
     return f"{payload}.{keys.sign(payload.encode('ascii'))}", card
 
@@ -53,6 +57,7 @@ def verify(keys: ServerKeys, token: str, now_ms: int) -> Card | None:
 def qr_svg(url: str, label: str) -> str:
     """The QR code of ``url`` as inline SVG with an accessible title."""
     code = segno.make(url, error="m")
-    svg = code.svg_inline(scale=4, border=2, dark="#000000", light="#ffffff",
-                          title=label, svgclass="qr")
+    svg = code.svg_inline(
+        scale=4, border=2, dark="#000000", light="#ffffff", title=label, svgclass="qr"
+    )
     return svg.replace("<svg ", '<svg role="img" aria-label="' + label.replace('"', "") + '" ', 1)

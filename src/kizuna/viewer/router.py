@@ -26,4 +26,6 @@ def static(name: str) -> Response:
     if name not in STATIC:
         return Response(status_code=404)
     body = resources.files("kizuna.viewer").joinpath("static", name).read_bytes()
-    return Response(body, media_type=STATIC[name], headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        body, media_type=STATIC[name], headers={"Cache-Control": "public, max-age=3600"}
+    )

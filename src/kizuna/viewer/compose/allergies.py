@@ -12,8 +12,14 @@ from kizuna.viewer.compose.origins import origin
 
 SIDE_EFFECT_NOTE = ("urn:kizuna:codesystem:jahis-tc:patient-note-kind", "2")  # 副作用歴
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
-CATEGORY_ORDER = {"medication": 0, "side-effect": 1, "biologic": 2, "food": 3,
-                  "environment": 4, "other": 5}
+CATEGORY_ORDER = {
+    "medication": 0,
+    "side-effect": 1,
+    "biologic": 2,
+    "food": 3,
+    "environment": 4,
+    "other": 5,
+}
 
 
 def _allergy_entry(chart: Chart, res: Resource) -> tuple[str, str, str | None, str, str, Origin]:
@@ -21,19 +27,25 @@ def _allergy_entry(chart: Chart, res: Resource) -> tuple[str, str, str | None, s
     if res.get("type") == "intolerance" and category == "other":
         category = "medication"
     reactions = [
-        concept_text(m)
-        for r in res.get("reaction") or []
-        for m in r.get("manifestation") or []
+        concept_text(m) for r in res.get("reaction") or [] for m in r.get("manifestation") or []
     ]
     note = " ".join(n.get("text", "") for n in res.get("note") or [] if n.get("text"))
     when = parse_date(res.get("recordedDate") or res.get("onsetDateTime"))
-    return (concept_text(res.get("code")), category, res.get("criticality"),
-            "、".join(r for r in reactions if r), note, origin(chart, res, when))
+    return (
+        concept_text(res.get("code")),
+        category,
+        res.get("criticality"),
+        "、".join(r for r in reactions if r),
+        note,
+        origin(chart, res, when),
+    )
 
 
 def _side_effect(chart: Chart, res: Resource) -> tuple[str, str, None, str, str, Origin] | None:
-    if not any(c.get("system") == SIDE_EFFECT_NOTE[0] and c.get("code") == SIDE_EFFECT_NOTE[1]
-               for c in (res.get("code") or {}).get("coding") or []):
+    if not any(
+        c.get("system") == SIDE_EFFECT_NOTE[0] and c.get("code") == SIDE_EFFECT_NOTE[1]
+        for c in (res.get("code") or {}).get("coding") or []
+    ):
         return None
     text = str(res.get("valueString") or "").strip()
     if not text:

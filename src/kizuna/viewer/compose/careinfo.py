@@ -68,7 +68,8 @@ class CareInfo:
 def is_care_plan(res: Resource) -> bool:
     return any(
         c.get("system") == KIND_SYSTEM and c.get("code") == KIND_CODE
-        for cat in res.get("category") or [] for c in cat.get("coding") or []
+        for cat in res.get("category") or []
+        for c in cat.get("coding") or []
     )
 
 
@@ -79,8 +80,14 @@ def _contained(res: Resource, kind: str) -> list[dict[str, Any]]:
 def _device(item: dict[str, Any]) -> CareDevice:
     name = (item.get("deviceName") or [{}])[0].get("name") or concept_text(item.get("type"))
     settings = " ".join(n.get("text", "") for n in item.get("note") or [])
-    size = next((concept_text((p.get("valueCode") or [{}])[0]) for p in item.get("property") or []
-                 if concept_text(p.get("type")) == SIZE), "")
+    size = next(
+        (
+            concept_text((p.get("valueCode") or [{}])[0])
+            for p in item.get("property") or []
+            if concept_text(p.get("type")) == SIZE
+        ),
+        "",
+    )
     return CareDevice(str(name), settings, size)
 
 
@@ -95,17 +102,29 @@ def _activity_key(activity: dict[str, Any]) -> str:
 
 
 def read_care_info(res: Resource) -> CareInfo:
-    vitals = tuple((_vital_key(o), str(o.get("valueString") or "")) for o in _contained(res, "Observation"))
-    activities = {_activity_key(a): str((a.get("detail") or {}).get("description") or "")
-                  for a in res.get("activity") or []}
+    vitals = tuple(
+        (_vital_key(o), str(o.get("valueString") or "")) for o in _contained(res, "Observation")
+    )
+    activities = {
+        _activity_key(a): str((a.get("detail") or {}).get("description") or "")
+        for a in res.get("activity") or []
+    }
     contacts = tuple(
-        CareContact(str(((p.get("name") or [{}])[0]).get("text") or ""),
-                    concept_text((p.get("relationship") or [{}])[0]),
-                    next((str(t.get("value")) for t in p.get("telecom") or [] if t.get("value")), ""))
+        CareContact(
+            str(((p.get("name") or [{}])[0]).get("text") or ""),
+            concept_text((p.get("relationship") or [{}])[0]),
+            next((str(t.get("value")) for t in p.get("telecom") or [] if t.get("value")), ""),
+        )
         for p in _contained(res, "RelatedPerson")
     )
-    recorded_by = next((str(e.get("valueString")) for e in res.get("extension") or []
-                        if e.get("url") == RECORDED_BY), "")
+    recorded_by = next(
+        (
+            str(e.get("valueString"))
+            for e in res.get("extension") or []
+            if e.get("url") == RECORDED_BY
+        ),
+        "",
+    )
     return CareInfo(
         tuple(_device(d) for d in _contained(res, "Device")),
         tuple(v for v in vitals if v[0]),
@@ -141,16 +160,20 @@ class CareForm:
     contacts: tuple[CareContact, ...]
 
 
-def build_care_plan(patient_id: str, form: CareForm, recorded_by: str, created: str,
-                    plan_id: str) -> Resource:
+def build_care_plan(
+    patient_id: str, form: CareForm, recorded_by: str, created: str, plan_id: str
+) -> Resource:
     """The CarePlan that stores ``form`` for ``patient_id``."""
     contained: list[dict[str, Any]] = []
     support: list[dict[str, str]] = []
     for i, contact in enumerate(form.contacts):
-        person = {"resourceType": "RelatedPerson", "id": f"contact{i + 1}",
-                  "patient": {"reference": f"Patient/{patient_id}"},
-                  "relationship": [{"text": contact.relationship}] if contact.relationship else [],
-                  "name": [{"text": contact.name}]}
+        person = {
+            "resourceType": "RelatedPerson",
+            "id": f"contact{i + 1}",
+            "patient": {"reference": f"Patient/{patient_id}"},
+            "relationship": [{"text": contact.relationship}] if contact.relationship else [],
+            "name": [{"text": contact.name}],
+        }
         if contact.phone:
             person["telecom"] = [{"system": "phone", "value": contact.phone}]
         if not person["relationship"]:
@@ -158,9 +181,12 @@ def build_care_plan(patient_id: str, form: CareForm, recorded_by: str, created: 
         contained.append(person)
         support.append({"reference": f"#contact{i + 1}"})
     for i, device in enumerate(form.devices):
-        item: dict[str, Any] = {"resourceType": "Device", "id": f"device{i + 1}",
-                                "deviceName": [{"name": device.name, "type": "user-friendly-name"}],
-                                "patient": {"reference": f"Patient/{patient_id}"}}
+        item: dict[str, Any] = {
+            "resourceType": "Device",
+            "id": f"device{i + 1}",
+            "deviceName": [{"name": device.name, "type": "user-friendly-name"}],
+            "patient": {"reference": f"Patient/{patient_id}"},
+        }
         if device.settings:
             item["note"] = [{"text": device.settings}]
         if device.size:
@@ -170,20 +196,43 @@ def build_care_plan(patient_id: str, form: CareForm, recorded_by: str, created: 
     for key, loinc, display in VITALS:
         text = form.vitals.get(key, "").strip()
         if text:
-            contained.append({
-                "resourceType": "Observation", "id": f"vital-{key.replace('_', '-')}",
-                "status": "final",
-                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                          "code": "vital-signs"}]}],
-                "code": {"coding": [{"system": VITAL_UNITS_SYSTEM, "code": loinc, "display": display}]},
-                "subject": {"reference": f"Patient/{patient_id}"},
-                "valueString": text,
-            })
+            contained.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"vital-{key.replace('_', '-')}",
+                    "status": "final",
+                    "category": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                    "code": "vital-signs",
+                                }
+                            ]
+                        }
+                    ],
+                    "code": {
+                        "coding": [
+                            {"system": VITAL_UNITS_SYSTEM, "code": loinc, "display": display}
+                        ]
+                    },
+                    "subject": {"reference": f"Patient/{patient_id}"},
+                    "valueString": text,
+                }
+            )
             support.append({"reference": f"#vital-{key.replace('_', '-')}"})
     activities = [
-        {"detail": {"code": {"coding": [{"system": ACTIVITY_SYSTEM, "code": key,
-                                         "display": ACTIVITY_LABELS[key]}]},
-                    "status": "in-progress", "description": text}}
+        {
+            "detail": {
+                "code": {
+                    "coding": [
+                        {"system": ACTIVITY_SYSTEM, "code": key, "display": ACTIVITY_LABELS[key]}
+                    ]
+                },
+                "status": "in-progress",
+                "description": text,
+            }
+        }
         for key, text in (("seizure_plan", form.seizure_plan), ("care_notes", form.care_notes))
         if text.strip()
     ]
@@ -193,8 +242,17 @@ def build_care_plan(patient_id: str, form: CareForm, recorded_by: str, created: 
         "extension": [{"url": RECORDED_BY, "valueString": recorded_by}],
         "status": "active",
         "intent": "plan",
-        "category": [{"coding": [{"system": KIND_SYSTEM, "code": KIND_CODE,
-                                  "display": "医療的ケア児 救急時ケア情報"}]}],
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": KIND_SYSTEM,
+                        "code": KIND_CODE,
+                        "display": "医療的ケア児 救急時ケア情報",
+                    }
+                ]
+            }
+        ],
         "title": "救急時ケア情報",
         "subject": {"reference": f"Patient/{patient_id}"},
         "created": created,

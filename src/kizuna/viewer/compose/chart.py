@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import orjson
+
+T = TypeVar("T")
 
 Resource = dict[str, Any]
 SOURCE_PREFIX = "urn:kizuna:source:"
 DIRECTORY_TYPES = ("Organization", "Practitioner", "PractitionerRole")
 #: references to the directory, found in the stored JSON text without walking the tree
-_DIRECTORY_REF = re.compile(r'"reference":\s*"(Organization|Practitioner|PractitionerRole)/([^"/]+)"')
+_DIRECTORY_REF = re.compile(
+    r'"reference":\s*"(Organization|Practitioner|PractitionerRole)/([^"/]+)"'
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,14 @@ class Chart:
     directory: Directory
     today: date
     cited: set[tuple[str, str]] | None = None  # directory references seen in the raw JSON
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memoised(self, key: Any, make: Callable[[], T]) -> T:
+        """``make()`` once per chart: composing is pure, so a cached chart reuses it."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        found: T = self.memo[key]
+        return found
 
     @classmethod
     def from_hits(
@@ -124,7 +136,6 @@ class Chart:
                 if src and src.facility_code:
                     codes.add(src.facility_code)
         return codes
-
 
 
 def _collect(node: Any, found: set[tuple[str, str]]) -> None:

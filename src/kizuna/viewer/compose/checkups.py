@@ -21,8 +21,12 @@ def _value(res: Resource) -> str:
         text = str(res["valueString"])
     else:
         return "—"
-    flags = [c.get("code") for i in res.get("interpretation") or [] for c in i.get("coding") or []
-             if c.get("code") in ("H", "HH", "L", "LL")]
+    flags = [
+        c.get("code")
+        for i in res.get("interpretation") or []
+        for c in i.get("coding") or []
+        if c.get("code") in ("H", "HH", "L", "LL")
+    ]
     return f"{text} {flags[0]}" if flags else text
 
 
@@ -38,11 +42,17 @@ def compose_checkups(chart: Chart) -> CheckupTable:
             continue
         year = str(when.year)
         key = series_key(res.get("code") or {})
-        names.setdefault(key, (concept_text(res.get("code")),
-                               str((res.get("valueQuantity") or {}).get("unit") or "")))
+        names.setdefault(
+            key,
+            (
+                concept_text(res.get("code")),
+                str((res.get("valueQuantity") or {}).get("unit") or ""),
+            ),
+        )
         cells[key][year] = _value(res)
         origins.setdefault(year, origin(chart, res, when))
     years = tuple(sorted(origins))
-    rows = tuple((names[k][0], names[k][1], tuple(cells[k].get(y, "") for y in years))
-                 for k in names)
+    rows = tuple(
+        (names[k][0], names[k][1], tuple(cells[k].get(y, "") for y in years)) for k in names
+    )
     return CheckupTable(years, rows, tuple(origins[y] for y in years))

@@ -35,8 +35,9 @@ def _entry_text(chart: Chart, entry: dict[str, Any]) -> str:
     return str(entry.get("display") or "")
 
 
-def _sections(chart: Chart, sections: list[dict[str, Any]], prefix: str = "",
-              depth: int = 0) -> list[DocumentSection]:
+def _sections(
+    chart: Chart, sections: list[dict[str, Any]], prefix: str = "", depth: int = 0
+) -> list[DocumentSection]:
     out: list[DocumentSection] = []
     for section in sections:
         title = str(section.get("title") or concept_text(section.get("code")))
@@ -68,7 +69,10 @@ def _person_name(res: Resource) -> str:
         return names
     if isinstance(names, list) and names:
         first = names[0]
-        return str(first.get("text") or (first.get("family", "") + " " + " ".join(first.get("given", []))).strip())
+        return str(
+            first.get("text")
+            or (first.get("family", "") + " " + " ".join(first.get("given", []))).strip()
+        )
     return ""
 
 
@@ -78,12 +82,14 @@ def compose_documents(chart: Chart) -> tuple[Document, ...]:
         if res.get("status") == "entered-in-error":
             continue
         when = parse_date(res.get("date") or (res.get("meta") or {}).get("lastUpdated"))
-        docs.append(Document(
-            str(res.get("title") or concept_text(res.get("type"))),
-            concept_text(res.get("type")),
-            _author(chart, res),
-            origin(chart, res, when),
-            tuple(_sections(chart, res.get("section") or [])),
-        ))
+        docs.append(
+            Document(
+                str(res.get("title") or concept_text(res.get("type"))),
+                concept_text(res.get("type")),
+                _author(chart, res),
+                origin(chart, res, when),
+                tuple(_sections(chart, res.get("section") or [])),
+            )
+        )
     docs.sort(key=lambda d: d.origin.when.toordinal() if d.origin.when else 0, reverse=True)
     return tuple(docs)

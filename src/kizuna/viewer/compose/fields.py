@@ -48,8 +48,10 @@ def codings(concept: Any) -> list[dict[str, Any]]:
 
 
 def code_in(concept: Any, system: str) -> str | None:
-    return next((str(c["code"]) for c in codings(concept) if c.get("system") == system
-                 and c.get("code")), None)
+    return next(
+        (str(c["code"]) for c in codings(concept) if c.get("system") == system and c.get("code")),
+        None,
+    )
 
 
 def concept_text(concept: Any) -> str:

@@ -11,8 +11,15 @@ from kizuna.viewer.compose.model import Freshness
 from kizuna.viewer.compose.origins import facility_name
 
 DATE_FIELDS = (
-    "effectiveDateTime", "authoredOn", "whenHandedOver", "performedDateTime", "recordedDate",
-    "onsetDateTime", "date", "issued", "dateAsserted",
+    "effectiveDateTime",
+    "authoredOn",
+    "whenHandedOver",
+    "performedDateTime",
+    "recordedDate",
+    "onsetDateTime",
+    "date",
+    "issued",
+    "dateAsserted",
 )
 PERIOD_FIELDS = ("period", "effectivePeriod", "performedPeriod")
 MONTHLY = {"receipt"}
@@ -44,7 +51,10 @@ def compose_freshness(chart: Chart) -> tuple[Freshness, ...]:
                 latest[key] = when
             else:
                 latest.setdefault(key, None)
-    rows = [Freshness(code, facility_name(chart, code), kind, when, kind in MONTHLY)
-            for (code, kind), when in latest.items() if code or when]
+    rows = [
+        Freshness(code, facility_name(chart, code), kind, when, kind in MONTHLY)
+        for (code, kind), when in latest.items()
+        if code or when
+    ]
     rows.sort(key=lambda f: f.latest or date.min, reverse=True)
     return tuple(rows)

@@ -69,17 +69,28 @@ def _contacts(chart: Chart, patients: list[Resource]) -> list[Contact]:
         for contact in patient.get("contact") or []:
             relation = "、".join(concept_text(r) for r in contact.get("relationship") or [])
             name = name_text(contact.get("name") or {})
-            phone = next((t.get("value") for t in contact.get("telecom") or []
-                          if t.get("system") == "phone"), "")
+            phone = next(
+                (
+                    t.get("value")
+                    for t in contact.get("telecom") or []
+                    if t.get("system") == "phone"
+                ),
+                "",
+            )
             if relation == "本人" or not (name or phone):
                 continue
             out.append(Contact(name, relation, str(phone or "")))
     for person in chart.of("RelatedPerson"):
-        phone = next((t.get("value") for t in person.get("telecom") or []
-                      if t.get("system") == "phone"), "")
-        out.append(Contact(name_text((person.get("name") or [{}])[0]),
-                           "、".join(concept_text(r) for r in person.get("relationship") or []),
-                           str(phone or "")))
+        phone = next(
+            (t.get("value") for t in person.get("telecom") or [] if t.get("system") == "phone"), ""
+        )
+        out.append(
+            Contact(
+                name_text((person.get("name") or [{}])[0]),
+                "、".join(concept_text(r) for r in person.get("relationship") or []),
+                str(phone or ""),
+            )
+        )
     unique = {(c.name, c.phone): c for c in out}
     return list(unique.values())
 
@@ -89,18 +100,42 @@ def compose_identity(chart: Chart, patient_id: str) -> Identity:
     kanji, kana = names_of(patients)
     gender = next((p.get("gender") for p in patients if p.get("gender")), "unknown")
     birth = next((parse_date(p.get("birthDate")) for p in patients if p.get("birthDate")), None)
-    address = next((a.get("text") for p in patients for a in p.get("address") or []
-                    if a.get("text")), "")
-    phones = list(dict.fromkeys(t.get("value") for p in patients for t in p.get("telecom") or []
-                                if t.get("system") == "phone" and t.get("value")))
+    address = next(
+        (a.get("text") for p in patients for a in p.get("address") or [] if a.get("text")), ""
+    )
+    phones = list(
+        dict.fromkeys(
+            t.get("value")
+            for p in patients
+            for t in p.get("telecom") or []
+            if t.get("system") == "phone" and t.get("value")
+        )
+    )
     insurance = [format_member_id(v) for v in member_ids(patients)]
     if not insurance:
         insurance = _coverage_lines(chart)
-    photo = next((f"data:{ph['contentType']};base64,{ph['data']}" for p in patients
-                  for ph in p.get("photo") or [] if ph.get("data") and ph.get("contentType")), None)
-    return Identity(patient_id, kanji, kana, str(gender), birth, age_on(birth, chart.today),
-                    tuple(insurance), str(address or ""), tuple(phones[:3]),
-                    tuple(_contacts(chart, patients)), photo)
+    photo = next(
+        (
+            f"data:{ph['contentType']};base64,{ph['data']}"
+            for p in patients
+            for ph in p.get("photo") or []
+            if ph.get("data") and ph.get("contentType")
+        ),
+        None,
+    )
+    return Identity(
+        patient_id,
+        kanji,
+        kana,
+        str(gender),
+        birth,
+        age_on(birth, chart.today),
+        tuple(insurance),
+        str(address or ""),
+        tuple(phones[:3]),
+        tuple(_contacts(chart, patients)),
+        photo,
+    )
 
 
 def _coverage_lines(chart: Chart) -> list[str]:

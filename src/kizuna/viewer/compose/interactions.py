@@ -27,8 +27,9 @@ def interaction_table() -> dict[frozenset[str], Interaction]:
     text = resources.files("kizuna.viewer").joinpath("data", "interactions.csv").read_text("utf-8")
     table = {}
     for row in csv.DictReader(text.splitlines()):
-        item = Interaction(row["key_a"], row["name_a"], row["key_b"], row["name_b"],
-                           row["level"], row["source"])
+        item = Interaction(
+            row["key_a"], row["name_a"], row["key_b"], row["name_b"], row["level"], row["source"]
+        )
         table[frozenset((item.key_a, item.key_b))] = item
     return table
 

@@ -18,8 +18,9 @@ from kizuna.viewer.compose.fields import codings, concept_text, parse_date, sour
 from kizuna.viewer.compose.model import LabPoint, LabSeries
 from kizuna.viewer.compose.origins import origin
 
-JLAC_SYSTEMS = frozenset({jpcore.JLAC10, jpcore.CHECKUP_ITEM,
-                          "http://medis.or.jp/CodeSystem/master-JLAC10-17digits"})
+JLAC_SYSTEMS = frozenset(
+    {jpcore.JLAC10, jpcore.CHECKUP_ITEM, "http://medis.or.jp/CodeSystem/master-JLAC10-17digits"}
+)
 #: shown first, in this order: HbA1c, eGFR, creatinine, glucose, LDL-C, potassium, Hb
 PINNED = ("3D046", "8A065", "3C015", "3D010", "3F077", "3H015", "2A030")
 SKIPPED_CATEGORIES = {"social-history", "vital-signs"}
@@ -37,7 +38,9 @@ def series_key(concept: dict[str, Any]) -> str:
 
 
 def _categories(res: Resource) -> set[str]:
-    return {str(c.get("code")) for cat in res.get("category") or [] for c in cat.get("coding") or []}
+    return {
+        str(c.get("code")) for cat in res.get("category") or [] for c in cat.get("coding") or []
+    }
 
 
 def is_result(res: Resource) -> bool:
@@ -49,8 +52,11 @@ def is_result(res: Resource) -> bool:
     cats = _categories(res)
     if cats & SKIPPED_CATEGORIES and source_kind(res) != "checkup":
         return False
-    return "laboratory" in cats or source_kind(res) == "checkup" or any(
-        c.get("system") in JLAC_SYSTEMS for c in codings(res.get("code")))
+    return (
+        "laboratory" in cats
+        or source_kind(res) == "checkup"
+        or any(c.get("system") in JLAC_SYSTEMS for c in codings(res.get("code")))
+    )
 
 
 def _flag(res: Resource) -> str:
@@ -71,8 +77,11 @@ def _range(res: Resource) -> tuple[float | None, float | None]:
 
 
 def _point(chart: Chart, res: Resource) -> LabPoint | None:
-    when = parse_date(res.get("effectiveDateTime") or (res.get("effectivePeriod") or {}).get("start")
-                      or res.get("issued"))
+    when = parse_date(
+        res.get("effectiveDateTime")
+        or (res.get("effectivePeriod") or {}).get("start")
+        or res.get("issued")
+    )
     if when is None:
         return None
     value = res["valueQuantity"]

@@ -31,8 +31,12 @@ from kizuna.viewer.compose.origins import facility_name, origin
 
 WINDOW_DAYS = 90
 DEFAULT_DAYS = 1
-USAGE_DURATION = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_MedicationDosage_UsageDuration"
-PERIOD_OF_USE = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_MedicationDosage_PeriodOfUse"
+USAGE_DURATION = (
+    "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_MedicationDosage_UsageDuration"
+)
+PERIOD_OF_USE = (
+    "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_MedicationDosage_PeriodOfUse"
+)
 _PRICE_LIST = frozenset({jpcore.DRUG_PRICE_LIST_CODE})
 
 
@@ -44,7 +48,9 @@ def medication_concept(chart: Chart, res: Resource) -> dict[str, Any]:
     if ref.startswith("#"):
         for contained in res.get("contained") or []:
             if contained.get("id") == ref[1:]:
-                return contained.get("code") or {"text": (res.get("medicationReference") or {}).get("display", "")}
+                return contained.get("code") or {
+                    "text": (res.get("medicationReference") or {}).get("display", "")
+                }
     target = chart.get(ref)
     if target:
         return target.get("code") or {}
@@ -57,7 +63,11 @@ def ingredient_key(concept: dict[str, Any]) -> str | None:
         system, code = str(coding.get("system") or ""), str(coding.get("code") or "")
         if not code:
             continue
-        key = ingredient_of_yj(code) if system in _PRICE_LIST else masters.ingredient_key(system, code)
+        key = (
+            ingredient_of_yj(code)
+            if system in _PRICE_LIST
+            else masters.ingredient_key(system, code)
+        )
         if key:
             return key
     return None
@@ -109,8 +119,9 @@ def dosage_text(res: Resource) -> str:
     for dosage in res.get("dosageInstruction") or []:
         if dosage.get("text"):
             parts.append(str(dosage["text"]))
-        parts += [str(a.get("text")) for a in dosage.get("additionalInstruction") or []
-                  if a.get("text")]
+        parts += [
+            str(a.get("text")) for a in dosage.get("additionalInstruction") or [] if a.get("text")
+        ]
     return " / ".join(dict.fromkeys(parts))
 
 
@@ -137,9 +148,18 @@ def _request_use(chart: Chart, res: Resource, since: date | None = None) -> Medi
     concept = medication_concept(chart, res)
     o = origin(chart, res, start)
     prescriber = _prescriber(chart, res, o.facility_code)
-    return MedicationUse(product_name(concept), ingredient_key(concept), prescriber,
-                         facility_name(chart, prescriber), None, None, start,
-                         request_days(res), dosage_text(res), o)
+    return MedicationUse(
+        product_name(concept),
+        ingredient_key(concept),
+        prescriber,
+        facility_name(chart, prescriber),
+        None,
+        None,
+        start,
+        request_days(res),
+        dosage_text(res),
+        o,
+    )
 
 
 def _dispense_use(chart: Chart, res: Resource, since: date | None = None) -> MedicationUse | None:
@@ -148,25 +168,54 @@ def _dispense_use(chart: Chart, res: Resource, since: date | None = None) -> Med
         return None
     concept = medication_concept(chart, res)
     o = origin(chart, res, start)
-    request = next((chart.get(a.get("reference")) for a in res.get("authorizingPrescription") or []
-                    if chart.get(a.get("reference"))), None)
+    request = next(
+        (
+            chart.get(a.get("reference"))
+            for a in res.get("authorizingPrescription") or []
+            if chart.get(a.get("reference"))
+        ),
+        None,
+    )
     prescriber = _prescriber(chart, request, None)
-    return MedicationUse(product_name(concept), ingredient_key(concept), prescriber,
-                         facility_name(chart, prescriber), o.facility_code, o.facility_name,
-                         start, _duration_days(res.get("daysSupply")),
-                         dosage_text(res) or (dosage_text(request) if request else ""), o)
+    return MedicationUse(
+        product_name(concept),
+        ingredient_key(concept),
+        prescriber,
+        facility_name(chart, prescriber),
+        o.facility_code,
+        o.facility_name,
+        start,
+        _duration_days(res.get("daysSupply")),
+        dosage_text(res) or (dosage_text(request) if request else ""),
+        o,
+    )
 
 
 def _statement_use(chart: Chart, res: Resource) -> MedicationUse:
     concept = medication_concept(chart, res)
     period = res.get("effectivePeriod") or {}
-    start = parse_date(period.get("start") or res.get("effectiveDateTime") or res.get("dateAsserted"))
+    start = parse_date(
+        period.get("start") or res.get("effectiveDateTime") or res.get("dateAsserted")
+    )
     end = parse_date(period.get("end"))
     days = (end - start).days + 1 if start and end else None
     o = origin(chart, res, start)
-    otc = "一般用" in concept_text(res.get("category")) or "要指導" in concept_text(res.get("category"))
-    return MedicationUse(product_name(concept), ingredient_key(concept), None, None,
-                         o.facility_code, o.facility_name, start, days, dosage_text(res), o, otc)
+    otc = "一般用" in concept_text(res.get("category")) or "要指導" in concept_text(
+        res.get("category")
+    )
+    return MedicationUse(
+        product_name(concept),
+        ingredient_key(concept),
+        None,
+        None,
+        o.facility_code,
+        o.facility_name,
+        start,
+        days,
+        dosage_text(res),
+        o,
+        otc,
+    )
 
 
 def medication_uses(chart: Chart, since: date | None = None) -> list[MedicationUse]:
@@ -182,10 +231,16 @@ def medication_uses(chart: Chart, since: date | None = None) -> list[MedicationU
             continue
         if f"MedicationRequest/{res.get('id')}" not in fulfilled:
             uses.append(_request_use(chart, res, since))
-    uses += [_dispense_use(chart, r, since) for r in chart.of("MedicationDispense")
-             if r.get("status") not in ("entered-in-error", "cancelled", "declined")]
-    uses += [_statement_use(chart, r) for r in chart.of("MedicationStatement")
-             if r.get("status") not in ("entered-in-error", "not-taken")]
+    uses += [
+        _dispense_use(chart, r, since)
+        for r in chart.of("MedicationDispense")
+        if r.get("status") not in ("entered-in-error", "cancelled", "declined")
+    ]
+    uses += [
+        _statement_use(chart, r)
+        for r in chart.of("MedicationStatement")
+        if r.get("status") not in ("entered-in-error", "not-taken")
+    ]
     return [u for u in uses if u is not None and u.product]
 
 
@@ -213,8 +268,11 @@ def derived_name(products: list[str]) -> str:
 def _ingredient_name(key: str, uses: list[MedicationUse]) -> str:
     if key.startswith("name:"):
         return uses[0].product
-    return (get_masters().ingredient_name(key) or ingredient_label(key)
-            or derived_name([u.product for u in uses]))
+    return (
+        get_masters().ingredient_name(key)
+        or ingredient_label(key)
+        or derived_name([u.product for u in uses])
+    )
 
 
 def _overlap(a: MedicationUse, b: MedicationUse) -> bool:
@@ -251,22 +309,38 @@ def compose_medications(chart: Chart, window_days: int = WINDOW_DAYS) -> Medicat
         facilities = duplicate_facilities(uses)
         if len(facilities) >= 2:
             duplicates.add(key)
-            warnings.append(Warning("duplicate", (_ingredient_name(key, uses),), tuple(facilities),
-                                    " / ".join(dict.fromkeys(u.product for u in uses))))
+            warnings.append(
+                Warning(
+                    "duplicate",
+                    (_ingredient_name(key, uses),),
+                    tuple(facilities),
+                    " / ".join(dict.fromkeys(u.product for u in uses)),
+                )
+            )
     interacting: set[str] = set()
     for hit in find_interactions({k for k in groups if not k.startswith("name:")}):
         interacting |= {hit.key_a, hit.key_b}
         names = (hit.name_a, hit.name_b)
-        facilities = tuple(dict.fromkeys(
-            f for k in (hit.key_a, hit.key_b) for f in _facilities(groups[k])))
+        facilities = tuple(
+            dict.fromkeys(f for k in (hit.key_a, hit.key_b) for f in _facilities(groups[k]))
+        )
         warnings.append(Warning("interaction", names, facilities, hit.level, hit.source))
     current = [
-        MedicationGroup(key, _ingredient_name(key, uses),
-                        tuple(sorted(uses, key=lambda u: u.start or date.min, reverse=True)),
-                        key in duplicates, key in interacting)
+        MedicationGroup(
+            key,
+            _ingredient_name(key, uses),
+            tuple(sorted(uses, key=lambda u: u.start or date.min, reverse=True)),
+            key in duplicates,
+            key in interacting,
+        )
         for key, uses in groups.items()
     ]
-    current.sort(key=lambda g: (not (g.duplicate or g.interacting), -(g.latest.start or date.min).toordinal()))
+    current.sort(
+        key=lambda g: (
+            not (g.duplicate or g.interacting),
+            -(g.latest.start or date.min).toordinal(),
+        )
+    )
     warnings.sort(key=lambda w: (w.kind != "interaction", w.ingredients))
     return Medications(tuple(current), tuple(warnings), today - timedelta(days=window_days))
 

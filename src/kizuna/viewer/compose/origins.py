@@ -10,8 +10,9 @@ from kizuna.viewer.compose.fields import organization_code, source_facility, sou
 from kizuna.viewer.compose.model import Origin
 
 
-def origin(chart: Chart, resource: Resource, when: date | None,
-           facility_ref: dict[str, Any] | None = None) -> Origin:
+def origin(
+    chart: Chart, resource: Resource, when: date | None, facility_ref: dict[str, Any] | None = None
+) -> Origin:
     """The origin of ``resource``: the referenced facility when given, else its source's."""
     code = organization_code(chart, facility_ref) if facility_ref else None
     code = code or source_facility(resource)

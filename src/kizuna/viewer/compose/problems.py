@@ -67,10 +67,14 @@ def compose_problems(chart: Chart, active_only: bool = True) -> tuple[Problem, .
         for _, o in sorted(items, key=lambda i: i[1].when or date.max):
             first_by_facility.setdefault(o.facility_code or o.facility, o)
         last = max((o.when for _, o in items if o.when), default=None)
-        problems.append(Problem(
-            condition_name(items[0][0]),
-            any(is_main(r) for r, _ in items),
-            tuple(first_by_facility.values()),
-            last,
-        ))
-    return tuple(sorted(problems, key=lambda p: (not p.main, -(p.last_seen or date.min).toordinal())))
+        problems.append(
+            Problem(
+                condition_name(items[0][0]),
+                any(is_main(r) for r, _ in items),
+                tuple(first_by_facility.values()),
+                last,
+            )
+        )
+    return tuple(
+        sorted(problems, key=lambda p: (not p.main, -(p.last_seen or date.min).toordinal()))
+    )

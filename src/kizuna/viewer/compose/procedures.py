@@ -49,8 +49,11 @@ def compose_procedures(chart: Chart) -> tuple[ProcedureItem, ...]:
             continue
         kind = procedure_class(res)
         if kind in HISTORY_CLASSES:
-            items.append(ProcedureItem(concept_text(res.get("code")), kind,
-                                       origin(chart, res, performed(res))))
+            items.append(
+                ProcedureItem(
+                    concept_text(res.get("code")), kind, origin(chart, res, performed(res))
+                )
+            )
     for res in chart.of("Device"):
         name = (res.get("deviceName") or [{}])[0].get("name") or concept_text(res.get("type"))
         if name:

@@ -74,8 +74,11 @@ def compose_emergency(chart: Chart, patient_id: str) -> EmergencySet:
         allergies=compose_allergies(chart),
         medications=compose_medications(chart),
         problems=tuple(p for p in problems if p.main) or problems[:8],
-        procedures=tuple(p for p in compose_procedures(chart)
-                         if p.category == "device" or (p.origin.when or date.max) >= cutoff),
+        procedures=tuple(
+            p
+            for p in compose_procedures(chart)
+            if p.category == "device" or (p.origin.when or date.max) >= cutoff
+        ),
         dialysis=dialysis(chart)[:3],
         recent_visits=tuple(r for r in visits.rows if r.last and r.last >= since),
         last_facility=visits.last_visit,

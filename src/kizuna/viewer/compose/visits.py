@@ -29,7 +29,10 @@ def _encounter_visit(chart: Chart, res: Resource) -> tuple[str | None, str, date
     start = parse_date(period.get("start"))
     location = (res.get("location") or [{}])[0].get("period") or {}
     start = start or parse_date(location.get("start"))
-    code = organization_code(chart, res.get("serviceProvider")) or origin(chart, res, None).facility_code
+    code = (
+        organization_code(chart, res.get("serviceProvider"))
+        or origin(chart, res, None).facility_code
+    )
     inpatient = ((res.get("class") or {}).get("code")) == "IMP"
     return code, source_kind(res), start, inpatient
 
@@ -45,8 +48,11 @@ def compose_visits(chart: Chart, months: int = MONTHS) -> VisitGrid:
     days: dict[str | None, set[date]] = defaultdict(set)
     kinds: dict[str | None, str] = {}
     inpatient: dict[str | None, bool] = defaultdict(bool)
-    visits = [_encounter_visit(chart, r) for r in chart.of("Encounter")
-              if r.get("status") not in ("cancelled", "entered-in-error")]
+    visits = [
+        _encounter_visit(chart, r)
+        for r in chart.of("Encounter")
+        if r.get("status") not in ("cancelled", "entered-in-error")
+    ]
     visits += [_dispense_visit(chart, r) for r in chart.of("MedicationDispense")]
     for code, kind, when, imp in visits:
         if when is None:
@@ -61,7 +67,15 @@ def compose_visits(chart: Chart, months: int = MONTHS) -> VisitGrid:
             slot = index.get(month_of(day))
             if slot is not None:
                 counts[slot] += 1
-        rows.append(VisitRow(code, facility_name(chart, code), kinds[code], tuple(counts),
-                             max(dates), inpatient[code]))
+        rows.append(
+            VisitRow(
+                code,
+                facility_name(chart, code),
+                kinds[code],
+                tuple(counts),
+                max(dates),
+                inpatient[code],
+            )
+        )
     rows.sort(key=lambda r: r.last or date.min, reverse=True)
     return VisitGrid(columns, tuple(rows), rows[0] if rows else None)

@@ -44,8 +44,9 @@ def _clinician(request: Request, svc: Services) -> Principal | Response:
     return principal
 
 
-def _search(svc: Services, request: Request, principal: Principal,
-            params: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def _search(
+    svc: Services, request: Request, principal: Principal, params: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
     import orjson
 
     page = reader_for(request, svc, principal).lookup_patients(parse("Patient", params))
@@ -53,9 +54,15 @@ def _search(svc: Services, request: Request, principal: Principal,
     for _, res_id, content in page.matches:
         patient = orjson.loads(content)
         name, kana = names_of([patient])
-        found.append({"id": res_id, "name": name, "kana": kana,
-                      "gender": patient.get("gender", "unknown"),
-                      "birth": patient.get("birthDate", "")})
+        found.append(
+            {
+                "id": res_id,
+                "name": name,
+                "kana": kana,
+                "gender": patient.get("gender", "unknown"),
+                "birth": patient.get("birthDate", ""),
+            }
+        )
     return found
 
 
@@ -66,8 +73,9 @@ async def search_page(request: Request, svc: Services = Depends(services)) -> Re
         return principal
     q = request.query_params
     params: list[tuple[str, str]] = []
-    identifier = member_query(q.get("insurer", ""), q.get("symbol", ""), q.get("number", ""),
-                              q.get("branch", ""))
+    identifier = member_query(
+        q.get("insurer", ""), q.get("symbol", ""), q.get("number", ""), q.get("branch", "")
+    )
     birth = valid_date(q.get("birth", ""))
     if identifier:
         params.append(("identifier", identifier))
@@ -78,25 +86,32 @@ async def search_page(request: Request, svc: Services = Depends(services)) -> Re
     if params:
         params.append(("_count", "20"))
         results = await svc.run(_search, svc, request, principal, params)
-    return render(request, "search.html", results=results, form=dict(q),
-                  need=searched and not params)
+    return render(
+        request, "search.html", results=results, form=dict(q), need=searched and not params
+    )
 
 
-def _summary(svc: Services, request: Request, principal: Principal, patient_id: str) -> dict[str, Any]:
+def _summary(
+    svc: Services, request: Request, principal: Principal, patient_id: str
+) -> dict[str, Any]:
     reader = reader_for(request, svc, principal)
     decision, chart = load_chart(reader, patient_id)
     state, consents = consent_overview(svc.db, principal, patient_id)
     context: dict[str, Any] = {"patient_id": patient_id, "state": state, "consents": consents}
     if decision.allowed:
-        summary = compose_summary(chart, patient_id, tuple(sorted(decision.excluded_categories)))
+        excluded = tuple(sorted(decision.excluded_categories))
+        summary = chart.memoised(
+            ("summary", patient_id, excluded), lambda: compose_summary(chart, patient_id, excluded)
+        )
         context["summary"] = summary
         context["charts"] = {s.key: trend_svg(s, s.name) for s in summary.labs if len(s.points) > 1}
     return context
 
 
 @router.get("/patients/{patient_id}", include_in_schema=False)
-async def summary_page(patient_id: str, request: Request,
-                       svc: Services = Depends(services)) -> Response:
+async def summary_page(
+    patient_id: str, request: Request, svc: Services = Depends(services)
+) -> Response:
     started = time.perf_counter()
     principal = _clinician(request, svc)
     if not isinstance(principal, Principal):
@@ -114,28 +129,43 @@ def _disaster(svc: Services, principal: Principal) -> str | None:
 
 
 @router.get("/patients/{patient_id}/consent", include_in_schema=False)
-async def consent_page(patient_id: str, request: Request,
-                       svc: Services = Depends(services)) -> Response:
+async def consent_page(
+    patient_id: str, request: Request, svc: Services = Depends(services)
+) -> Response:
     principal = _clinician(request, svc)
     if not isinstance(principal, Principal):
         return principal
     state, consents = await svc.run(consent_overview, svc.db, principal, patient_id)
-    return render(request, "consent.html", patient_id=patient_id, state=state, consents=consents,
-                  categories=CATEGORIES, mode="clinician",
-                  allowed=principal.permits(Permission.CAPTURE_CONSENT),
-                  done=request.query_params.get("done"))
+    return render(
+        request,
+        "consent.html",
+        patient_id=patient_id,
+        state=state,
+        consents=consents,
+        categories=CATEGORIES,
+        mode="clinician",
+        allowed=principal.permits(Permission.CAPTURE_CONSENT),
+        done=request.query_params.get("done"),
+    )
 
 
-def _record_consent(svc: Services, principal: Principal, patient_id: str, form: dict[str, str],
-                    categories: list[str], address: str | None) -> None:
+def _record_consent(
+    svc: Services,
+    principal: Principal,
+    patient_id: str,
+    form: dict[str, str],
+    categories: list[str],
+    address: str | None,
+) -> None:
     patients = person_of(svc.db, patient_id)
     stored = record(svc.db, principal, patients, consent_request(form, categories))
     audit_consent_change(svc.db, principal, patients, [str(stored.get("id"))], address)
 
 
 @router.post("/patients/{patient_id}/consent", include_in_schema=False)
-async def consent_submit(patient_id: str, request: Request,
-                         svc: Services = Depends(services)) -> Response:
+async def consent_submit(
+    patient_id: str, request: Request, svc: Services = Depends(services)
+) -> Response:
     principal = _clinician(request, svc)
     if not isinstance(principal, Principal):
         return principal
@@ -149,7 +179,16 @@ async def consent_submit(patient_id: str, request: Request,
         return error_page(request, "consent.not_allowed", 403)
     except (ValueError, FhirError):
         state, consents = await svc.run(consent_overview, svc.db, principal, patient_id)
-        return render(request, "consent.html", 400, patient_id=patient_id, state=state,
-                      consents=consents, categories=CATEGORIES, mode="clinician", allowed=True,
-                      error="consent.error")
+        return render(
+            request,
+            "consent.html",
+            400,
+            patient_id=patient_id,
+            state=state,
+            consents=consents,
+            categories=CATEGORIES,
+            mode="clinician",
+            allowed=True,
+            error="consent.error",
+        )
     return RedirectResponse(f"/viewer/patients/{patient_id}?consent=recorded", 303)

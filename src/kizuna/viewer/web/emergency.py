@@ -44,22 +44,25 @@ def _responder(request: Request, svc: Services) -> Principal | Response:
 
 
 @router.get("/viewer/patients/{patient_id}/emergency", include_in_schema=False)
-async def declare_page(patient_id: str, request: Request,
-                       svc: Services = Depends(services)) -> Response:
+async def declare_page(
+    patient_id: str, request: Request, svc: Services = Depends(services)
+) -> Response:
     principal = _responder(request, svc)
     if not isinstance(principal, Principal):
         return principal
     return render(request, "declare.html", patient_id=patient_id)
 
 
-def _declare(svc: Services, request: Request, principal: Principal, patient_id: str,
-             reason: str) -> None:
+def _declare(
+    svc: Services, request: Request, principal: Principal, patient_id: str, reason: str
+) -> None:
     declare_emergency(svc.db, principal, patient_id, reason, request_sink(request))
 
 
 @router.post("/viewer/patients/{patient_id}/emergency", include_in_schema=False)
-async def declare_submit(patient_id: str, request: Request, reason: str = Form(""),
-                         svc: Services = Depends(services)) -> Response:
+async def declare_submit(
+    patient_id: str, request: Request, reason: str = Form(""), svc: Services = Depends(services)
+) -> Response:
     principal = _responder(request, svc)
     if not isinstance(principal, Principal):
         return principal
@@ -69,8 +72,14 @@ async def declare_submit(patient_id: str, request: Request, reason: str = Form("
     except EmergencyNotAllowed:
         return error_page(request, "em.not_allowed", 403)
     except ValueError:
-        return render(request, "declare.html", 400, patient_id=patient_id,
-                      error="em.reason_needed", reason=reason)
+        return render(
+            request,
+            "declare.html",
+            400,
+            patient_id=patient_id,
+            error="em.reason_needed",
+            reason=reason,
+        )
     return RedirectResponse(f"/emergency/{patient_id}", 303)
 
 
@@ -86,13 +95,14 @@ def _grant_until(svc: Services, principal: Principal, patient_id: str) -> int | 
     return int(row[0]) if row and row[0] else None
 
 
-def _emergency(svc: Services, request: Request, principal: Principal,
-               patient_id: str) -> dict[str, Any] | None:
+def _emergency(
+    svc: Services, request: Request, principal: Principal, patient_id: str
+) -> dict[str, Any] | None:
     reader = reader_for(request, svc, principal, "emergency")
     decision, chart = load_chart(reader, patient_id)
     if not decision.allowed:
         return None
-    data = compose_emergency(chart, patient_id)
+    data = chart.memoised(("emergency", patient_id), lambda: compose_emergency(chart, patient_id))
     until = _grant_until(svc, principal, patient_id)
     return {"em": data, "reason": decision.reason, "until": _local(until) if until else None}
 
@@ -105,8 +115,9 @@ def _local(ms: int) -> str:
 
 
 @router.get("/emergency/{patient_id}", include_in_schema=False)
-async def emergency_page(patient_id: str, request: Request,
-                         svc: Services = Depends(services)) -> Response:
+async def emergency_page(
+    patient_id: str, request: Request, svc: Services = Depends(services)
+) -> Response:
     started = time.perf_counter()
     principal = _responder(request, svc)
     if not isinstance(principal, Principal):
@@ -119,15 +130,21 @@ async def emergency_page(patient_id: str, request: Request,
 
 def _card_grant(svc: Services, request: Request, principal: Principal, card: qrcard.Card) -> None:
     with svc.db.read() as tx:
-        live = emergency.active_grant(tx, principal.subject, access.person_patients(tx, card.patient_id))
+        live = emergency.active_grant(
+            tx, principal.subject, access.person_patients(tx, card.patient_id)
+        )
     if live is None:
-        _declare(svc, request, principal, card.patient_id,
-                 f"救急QRカード読取 / emergency QR card scanned (card {card.card_id})")
+        _declare(
+            svc,
+            request,
+            principal,
+            card.patient_id,
+            f"救急QRカード読取 / emergency QR card scanned (card {card.card_id})",
+        )
 
 
 @router.get("/emergency/card/{token}", include_in_schema=False)
-async def card_landing(token: str, request: Request,
-                       svc: Services = Depends(services)) -> Response:
+async def card_landing(token: str, request: Request, svc: Services = Depends(services)) -> Response:
     principal = _responder(request, svc)
     if not isinstance(principal, Principal):
         return principal

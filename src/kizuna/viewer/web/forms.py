@@ -27,8 +27,10 @@ def valid_date(value: str) -> str | None:
 
 def member_query(insurer: str, symbol: str, number: str, branch: str) -> str | None:
     """The ``identifier`` search value of an insurance card number, or None when incomplete."""
-    parts = [unicodedata.normalize("NFKC", p).strip().replace(" ", "") for p in
-             (insurer, symbol, number, branch)]
+    parts = [
+        unicodedata.normalize("NFKC", p).strip().replace(" ", "")
+        for p in (insurer, symbol, number, branch)
+    ]
     if not parts[0] or not parts[2] or not parts[3]:
         return None
     if parts[3].isdigit():
@@ -38,8 +40,11 @@ def member_query(insurer: str, symbol: str, number: str, branch: str) -> str | N
 
 def consent_request(form: dict[str, str], categories: list[str]) -> ConsentRequest:
     scope = form.get("scope", "facility")
-    facilities = tuple(c.strip() for c in clean(form.get("excluded_facilities")).split(",")
-                       if c.strip().isdigit() and len(c.strip()) == 10)
+    facilities = tuple(
+        c.strip()
+        for c in clean(form.get("excluded_facilities")).split(",")
+        if c.strip().isdigit() and len(c.strip()) == 10
+    )
     start = valid_date(form.get("start", ""))
     end = valid_date(form.get("end", ""))
     return ConsentRequest(
@@ -54,16 +59,28 @@ def consent_request(form: dict[str, str], categories: list[str]) -> ConsentReque
 
 def care_form(form: dict[str, str]) -> CareForm:
     devices = tuple(
-        CareDevice(clean(form.get(f"device_name_{i}"), 200), clean(form.get(f"device_settings_{i}")),
-                   clean(form.get(f"device_size_{i}"), 100))
-        for i in range(MAX_ROWS) if clean(form.get(f"device_name_{i}"))
+        CareDevice(
+            clean(form.get(f"device_name_{i}"), 200),
+            clean(form.get(f"device_settings_{i}")),
+            clean(form.get(f"device_size_{i}"), 100),
+        )
+        for i in range(MAX_ROWS)
+        if clean(form.get(f"device_name_{i}"))
     )
     contacts = tuple(
-        CareContact(clean(form.get(f"contact_name_{i}"), 200),
-                    clean(form.get(f"contact_relationship_{i}"), 100),
-                    clean(form.get(f"contact_phone_{i}"), 40))
-        for i in range(MAX_ROWS) if clean(form.get(f"contact_name_{i}"))
+        CareContact(
+            clean(form.get(f"contact_name_{i}"), 200),
+            clean(form.get(f"contact_relationship_{i}"), 100),
+            clean(form.get(f"contact_phone_{i}"), 40),
+        )
+        for i in range(MAX_ROWS)
+        if clean(form.get(f"contact_name_{i}"))
     )
     vitals = {key: clean(form.get(f"vital_{key}"), 200) for key, _, _ in VITALS}
-    return CareForm(devices, vitals, clean(form.get("seizure_plan"), 2000),
-                    clean(form.get("care_notes"), 2000), contacts)
+    return CareForm(
+        devices,
+        vitals,
+        clean(form.get("seizure_plan"), 2000),
+        clean(form.get("care_notes"), 2000),
+        contacts,
+    )

@@ -30,10 +30,18 @@ def safe_next(value: str | None) -> str:
     return ""
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, max_age: int,
-            path: str = "/") -> None:
-    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+def _cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int, path: str = "/"
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def _failure_key(exc: LoginFailure, step: str) -> str:
@@ -49,15 +57,23 @@ def login_page(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login", include_in_schema=False)
-async def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
-                       next: str = Form("")) -> Response:
+async def login_submit(
+    request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("")
+) -> Response:
     service = auth_service(request)
     try:
-        pending = await run_in_threadpool(service.start_login, username, password,
-                                          request_info(request))
+        pending = await run_in_threadpool(
+            service.start_login, username, password, request_info(request)
+        )
     except LoginFailure as exc:
-        return render(request, "login.html", 401, next=safe_next(next),
-                      error=_failure_key(exc, "password"), username=username)
+        return render(
+            request,
+            "login.html",
+            401,
+            next=safe_next(next),
+            error=_failure_key(exc, "password"),
+            username=username,
+        )
     response = RedirectResponse(f"/login/totp?next={quote(safe_next(next), safe='')}", 303)
     _cookie(response, request, PENDING, pending.token, pending.expires_in, "/login")
     return response
@@ -77,11 +93,13 @@ async def totp_submit(request: Request, code: str = Form(""), next: str = Form("
         return render(request, "login.html", 401, next=safe_next(next), error="login.expired")
     service = auth_service(request)
     try:
-        session, principal = await run_in_threadpool(service.finish_login, pending, code,
-                                                     request_info(request), "cookie")
+        session, principal = await run_in_threadpool(
+            service.finish_login, pending, code, request_info(request), "cookie"
+        )
     except LoginFailure as exc:
-        return render(request, "totp.html", 401, next=safe_next(next),
-                      error=_failure_key(exc, "totp"))
+        return render(
+            request, "totp.html", 401, next=safe_next(next), error=_failure_key(exc, "totp")
+        )
     response = RedirectResponse(safe_next(next) or home_of(principal), 303)
     response.delete_cookie(PENDING, path="/login")
     name = SECURE_SESSION_COOKIE if request.url.scheme == "https" else SESSION_COOKIE
@@ -93,12 +111,14 @@ async def totp_submit(request: Request, code: str = Form(""), next: str = Form("
 async def logout(request: Request, svc: Services = Depends(services)) -> Response:
     token = session_token(request)
     if token:
-        await run_in_threadpool(auth_service(request).logout, token, "cookie",
-                                request_info(request))
+        await run_in_threadpool(
+            auth_service(request).logout, token, "cookie", request_info(request)
+        )
     response = RedirectResponse("/login", 303)
     for name in (SESSION_COOKIE, SECURE_SESSION_COOKIE):
-        response.delete_cookie(name, path="/", secure=name.startswith("__Host-"),
-                               httponly=True, samesite="strict")
+        response.delete_cookie(
+            name, path="/", secure=name.startswith("__Host-"), httponly=True, samesite="strict"
+        )
     return response
 
 

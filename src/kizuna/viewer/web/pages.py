@@ -23,13 +23,20 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CLINICAL_ROLES = ("physician", "dentist", "pharmacist", "nurse", "clerk", "emergency")
 PUBLIC_ROLES = ("patient", "guardian")
 
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def lang_of(request: Request) -> str:
-    return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-                     request.headers.get("accept-language"))
+    return pick_lang(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -40,8 +47,12 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     query["lang"] = other
     switch = request.url.path + "?" + "&".join(f"{k}={quote(v)}" for k, v in query.items())
     html = _env.get_template(name).render(
-        t=translator(lang), lang=lang, principal=principal, switch_url=switch,
-        path=request.url.path, **context,
+        t=translator(lang),
+        lang=lang,
+        principal=principal,
+        switch_url=switch,
+        path=request.url.path,
+        **context,
     )
     response = HTMLResponse(html, status, headers=NO_STORE)
     if request.query_params.get("lang") in ("ja", "en"):
@@ -65,8 +76,9 @@ def signed_in(request: Request, services: Services) -> Principal | None:
     return authenticate(request, services)
 
 
-def reader_for(request: Request, services: Services, principal: Principal,
-               purpose: str = "") -> Reader:
+def reader_for(
+    request: Request, services: Services, principal: Principal, purpose: str = ""
+) -> Reader:
     address = request.client.host if request.client else None
     agent = request.headers.get("user-agent")
     return Reader(services.db, principal, request_sink(request), purpose, Origin(address, agent))

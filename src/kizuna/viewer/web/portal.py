@@ -54,19 +54,34 @@ def _member(request: Request, svc: Services) -> tuple[Principal, str] | Response
     return principal, chosen
 
 
-def _page(request: Request, name: str, principal: Principal, patient_id: str,
-          status: int = 200, **context: Any) -> Response:
-    return render(request, name, status, patient_id=patient_id, mode="portal",
-                  people=principal.patient_ids, **context)
+def _page(
+    request: Request,
+    name: str,
+    principal: Principal,
+    patient_id: str,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    return render(
+        request,
+        name,
+        status,
+        patient_id=patient_id,
+        mode="portal",
+        people=principal.patient_ids,
+        **context,
+    )
 
 
 def _own_summary(svc: Services, request: Request, principal: Principal, pid: str) -> dict[str, Any]:
     decision, chart = load_chart(reader_for(request, svc, principal), pid)
     if not decision.allowed:
         return {}
-    summary = compose_summary(chart, pid)
-    return {"summary": summary,
-            "charts": {s.key: trend_svg(s, s.name) for s in summary.labs if len(s.points) > 1}}
+    summary = chart.memoised(("summary", pid, ()), lambda: compose_summary(chart, pid))
+    return {
+        "summary": summary,
+        "charts": {s.key: trend_svg(s, s.name) for s in summary.labs if len(s.points) > 1},
+    }
 
 
 @router.get("", include_in_schema=False)
@@ -83,8 +98,10 @@ async def home(request: Request, svc: Services = Depends(services)) -> Response:
 
 def _log(svc: Services, pid: str) -> dict[str, Any]:
     patients = person_of(svc.db, pid)
-    return {"entries": patient_access_log(svc.db, patients, limit=200),
-            "notices": for_patients(svc.db, patients)}
+    return {
+        "entries": patient_access_log(svc.db, patients, limit=200),
+        "notices": for_patients(svc.db, patients),
+    }
 
 
 @router.get("/log", include_in_schema=False)
@@ -104,23 +121,43 @@ async def consent_page(request: Request, svc: Services = Depends(services)) -> R
         return member
     principal, pid = member
     state, consents = await svc.run(consent_overview, svc.db, principal, pid)
-    return _page(request, "consent.html", principal, pid, state=state, consents=consents,
-                 categories=CATEGORIES, allowed=True, done=request.query_params.get("done"))
+    return _page(
+        request,
+        "consent.html",
+        principal,
+        pid,
+        state=state,
+        consents=consents,
+        categories=CATEGORIES,
+        allowed=True,
+        done=request.query_params.get("done"),
+    )
 
 
-def _change_consent(svc: Services, principal: Principal, pid: str, fields: dict[str, str],
-                    categories: list[str], address: str | None) -> None:
+def _change_consent(
+    svc: Services,
+    principal: Principal,
+    pid: str,
+    fields: dict[str, str],
+    categories: list[str],
+    address: str | None,
+) -> None:
     patients = person_of(svc.db, pid)
     if fields.get("action") == "revoke":
         target = fields.get("consent_id") or None
         with svc.db.read() as tx:
             from kizuna.consent.service import list_consents
 
-            ids = [str(c.get("id")) for c in list_consents(tx, patients)
-                   if c.get("status") == "active" and (target is None or c.get("id") == target)]
+            ids = [
+                str(c.get("id"))
+                for c in list_consents(tx, patients)
+                if c.get("status") == "active" and (target is None or c.get("id") == target)
+            ]
         revoke(svc.db, principal, patients, target)
     else:
-        ids = [str(record(svc.db, principal, patients, consent_request(fields, categories)).get("id"))]
+        ids = [
+            str(record(svc.db, principal, patients, consent_request(fields, categories)).get("id"))
+        ]
     audit_consent_change(svc.db, principal, patients, ids, address)
 
 
@@ -140,8 +177,18 @@ async def consent_submit(request: Request, svc: Services = Depends(services)) ->
         return error_page(request, "error.forbidden", 403)
     except (ValueError, FhirError):
         state, consents = await svc.run(consent_overview, svc.db, principal, pid)
-        return _page(request, "consent.html", principal, pid, 400, state=state,
-                     consents=consents, categories=CATEGORIES, allowed=True, error="consent.error")
+        return _page(
+            request,
+            "consent.html",
+            principal,
+            pid,
+            400,
+            state=state,
+            consents=consents,
+            categories=CATEGORIES,
+            allowed=True,
+            error="consent.error",
+        )
     done = "revoked" if fields.get("action") == "revoke" else "recorded"
     return RedirectResponse(f"/portal/consent?p={pid}&done={done}", 303)
 
@@ -160,8 +207,15 @@ async def care_page(request: Request, svc: Services = Depends(services)) -> Resp
     if principal.role != "guardian":
         return error_page(request, "care.not_allowed", 403)
     care = await svc.run(_care, svc, request, principal, pid)
-    return _page(request, "care.html", principal, pid, care=care, rows=range(MAX_ROWS),
-                 saved=request.query_params.get("saved"))
+    return _page(
+        request,
+        "care.html",
+        principal,
+        pid,
+        care=care,
+        rows=range(MAX_ROWS),
+        saved=request.query_params.get("saved"),
+    )
 
 
 @router.post("/care", include_in_schema=False)
@@ -190,5 +244,12 @@ async def card_page(request: Request, svc: Services = Depends(services)) -> Resp
     base = (svc.settings.base_url or str(request.base_url)).rstrip("/").removesuffix("/fhir")
     url = f"{base}/emergency/card/{token}"
     svg = qrcard.qr_svg(url, "救急QRカード / emergency QR card")
-    return _page(request, "card.html", principal, pid, svg=svg, url=url,
-                 until=format_instant(card.expires_ms)[:16].replace("T", " ") + " UTC")
+    return _page(
+        request,
+        "card.html",
+        principal,
+        pid,
+        svg=svg,
+        url=url,
+        until=format_instant(card.expires_ms)[:16].replace("T", " ") + " UTC",
+    )
