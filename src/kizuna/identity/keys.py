@@ -25,15 +25,36 @@ LOCAL_PREFIXES = (
 )
 
 
-def member_key(value: str) -> str | None:
-    """The normal form of ``保険者番号:記号:番号:枝番``; None if it is not one."""
-    parts = [unicodedata.normalize("NFKC", p).replace(" ", "") for p in value.split(":")]
+def _member_parts(value: str) -> tuple[str, str, str, str] | None:
+    """(insurer, symbol, number, branch) in NFKC without spaces, branch two digits; None
+    unless the insurer number, the number and the branch (枝番) are all there."""
+    parts = ["".join(unicodedata.normalize("NFKC", p).split()) for p in value.split(":")]
     if len(parts) != 4 or not all(parts[i] for i in (0, 2, 3)):
         return None
     insurer, symbol, number, branch = parts
-    if not insurer.isdigit() or not branch.isdigit():
+    if not insurer.isascii() or not insurer.isdigit() or not branch.isascii():
         return None
-    return f"ins:{insurer.zfill(8)}:{symbol}:{number}:{branch.zfill(2)}"
+    if not branch.isdigit() or len(branch) > 2:
+        return None
+    return insurer, symbol, number, branch.zfill(2)
+
+
+def member_key(value: str) -> str | None:
+    """The normal form of ``保険者番号:記号:番号:枝番``; None if it is not one.
+
+    Never without 枝番: before 2021 a household shared 記号・番号.
+    """
+    parts = _member_parts(value)
+    if parts is None:
+        return None
+    insurer, symbol, number, branch = parts
+    return f"ins:{insurer.zfill(8)}:{symbol}:{number}:{branch}"
+
+
+def canonical_member_value(value: str) -> str | None:
+    """The member id as it should be stored (ASCII digits, no spaces, 2-digit 枝番)."""
+    parts = _member_parts(value)
+    return ":".join(parts) if parts else None
 
 
 def local_key(system: str, value: str) -> str | None:

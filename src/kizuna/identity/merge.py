@@ -1,7 +1,9 @@
 """Merging what a new source says about a patient into the stored Patient resource.
 
 Identifiers, names, telecoms and addresses are unioned (duplicates removed); sex and
-birth date keep the first value known. Nothing a source said is lost.
+birth date keep the first value known. Nothing a source said is lost, except that an
+insurance member id is stored in its canonical form (ASCII digits, two-digit 枝番), and
+one without 枝番 (old cards and systems) is not kept: it links no one.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from kizuna.fhir import jpcore
+from kizuna.identity.keys import canonical_member_value
 from kizuna.textnorm import normalize
 
 
@@ -34,6 +38,16 @@ def _name_key(name: dict[str, Any]) -> tuple[str, ...]:
     return (normalize(text), kind or "")
 
 
+def _identifier(item: Any) -> Any:
+    """A member id in its canonical form (full-width digits from one source, ASCII from
+    another are the same identifier); None for a member id without 枝番, which can
+    identify no one (a household shared 記号・番号) and is not a valid JP identifier."""
+    if not isinstance(item, dict) or item.get("system") != jpcore.INSURANCE_MEMBER_ID:
+        return item
+    canonical = canonical_member_value(str(item.get("value") or ""))
+    return {**item, "value": canonical} if canonical else None
+
+
 def merge_patient(
     stored: dict[str, Any] | None, candidate: dict[str, Any], patient_id: str
 ) -> dict[str, Any]:
@@ -44,7 +58,11 @@ def merge_patient(
         "id": patient_id,
         **{k: v for k, v in base.items() if k not in ("resourceType", "id")},
     }
-    for field in ("identifier", "telecom", "address", "contact", "communication"):
+    if candidate.get("identifier"):
+        fresh = [i for i in (_identifier(i) for i in candidate["identifier"]) if i is not None]
+        if fresh or "identifier" in merged:
+            merged["identifier"] = _union(merged.get("identifier", []), fresh)
+    for field in ("telecom", "address", "contact", "communication"):
         if candidate.get(field):
             merged[field] = _union(merged.get(field, []), candidate[field])
     if candidate.get("name"):
