@@ -11,33 +11,7 @@ from typing import Any
 import pytest
 from tests.conftest import LiveServer
 
-from kizuna.access import break_glass
-from kizuna.access import decision as access
-from kizuna.store.db import Database, Tx
-
-
-def _person_patients(tx: Tx, patient_id: str) -> tuple[str, ...]:
-    """Every Patient record of the person (identity links), the patient first."""
-    row = tx.fetchone("SELECT person_id FROM identity_links WHERE patient_id = ?", (patient_id,))
-    if row is None:
-        return (patient_id,)
-    rows = tx.fetchall("SELECT patient_id FROM identity_links WHERE person_id = ? "
-                       "ORDER BY patient_id", (row[0],))
-    others = [r[0] for r in rows if r[0] != patient_id]
-    return (patient_id, *others)
-
-
-@pytest.fixture(autouse=True)
-def person_level_access(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The access decision must cover every record of the person (see docs/viewer.md,
-    "Requests to other modules"); until ``access.decision.person_patients`` consults the
-    identity links, the tests use this equivalent so that the お薬手帳 records (a Patient
-    record of their own, linked to the same person) are part of the person's chart."""
-    source = access.person_patients.__code__.co_names
-    if "identity_links" in str(access.person_patients.__code__.co_consts) or "persons" in source:
-        return
-    monkeypatch.setattr(access, "person_patients", _person_patients)
-    monkeypatch.setattr(break_glass, "person_patients", _person_patients)
+from kizuna.store.db import Database
 
 
 @dataclass

@@ -18,6 +18,7 @@ from kizuna.auth.roles import EMERGENCY_TYPES, Permission
 from kizuna.consent.categories import CATEGORIES
 from kizuna.consent.model import ConsentState, evaluate
 from kizuna.fhir.instant import now_ms
+from kizuna.identity import persons
 from kizuna.store.db import Tx
 
 PURPOSES = ("treatment", "emergency", "patient-request", "operations")
@@ -53,8 +54,12 @@ class Decision:
 
 
 def person_patients(tx: Tx, patient_id: str) -> tuple[str, ...]:
-    """Every Patient record of the person ``patient_id`` belongs to."""
-    return (patient_id,)
+    """Every Patient record of the person ``patient_id`` belongs to, that record first."""
+    person = persons.person_of(tx, patient_id)
+    if person is None:
+        return (patient_id,)
+    others = [p for p in persons.patients_of(tx, person) if p != patient_id]
+    return (patient_id, *others)
 
 
 def consents_of(tx: Tx, patient_ids: tuple[str, ...]) -> list[dict[str, object]]:

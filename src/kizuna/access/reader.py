@@ -30,6 +30,7 @@ LOOKUP_PARAMS = frozenset(
     {"identifier", "name", "family", "given", "birthdate", "gender", "phone", "telecom"}
 )
 MAX_AUDITED_IDS = 200
+LOOKUP_ROLES = frozenset({"physician", "dentist", "pharmacist", "nurse", "clerk", "emergency"})
 
 
 @dataclass
@@ -174,6 +175,18 @@ class Reader:
             and self.principal.role
             in ("physician", "dentist", "pharmacist", "nurse", "clerk", "emergency")
         )
+
+    def may_look_up(self) -> bool:
+        """Staff at a facility, emergency teams and facility systems may find a patient."""
+        if self.principal.role == "open":
+            return True
+        if self.principal.kind == "client":
+            return self.principal.allows("Patient", "search")
+        return self.principal.role in LOOKUP_ROLES and self.principal.allows("Patient", "search")
+
+    def note_lookup(self, returned: list[str]) -> None:
+        """Audit a patient lookup made outside :meth:`search` ($match, PIX)."""
+        self._record("patient-lookup", [], {"type": "Patient", "returned": returned[:MAX_AUDITED_IDS]}, allowed=True)
 
     def lookup_patients(self, query: SearchQuery) -> engine.Page:
         """Patient lookup for staff: demographics only, no clinical data, audited."""

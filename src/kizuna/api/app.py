@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from kizuna.api import access, audit, auth, fhir, ingest, operations, responses
+from kizuna.api import access, audit, auth, fhir, identity, ingest, operations, responses
 from kizuna.api.context import Services
 from kizuna.config import Settings, load
 from kizuna.fhir.outcome import FhirError, Problem
@@ -79,6 +79,7 @@ def _routes(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(access.router)
     app.include_router(audit.router)
+    app.include_router(identity.router)  # before the generic /fhir/{type}/{id} routes
     app.include_router(operations.router)
     app.include_router(fhir.router)
     app.include_router(ingest.router)

@@ -19,10 +19,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
+from kizuna.access.reader import Reader
 from kizuna.api import responses
 from kizuna.api.body import read_json
 from kizuna.api.context import services
 from kizuna.api.fhir import base_url
+from kizuna.api.security import forbidden, reader_of
 from kizuna.fhir.outcome import bad_request, not_found
 from kizuna.identity.lookup import Match, cross_reference, find_matches
 from kizuna.store.db import Database
@@ -107,9 +109,11 @@ def _run_match(
 @router.post("/Patient/$match")
 async def match(request: Request) -> Response:
     svc = services(request)
+    reader = _looker(request)
     body = await read_json(request, svc.settings.max_body_bytes)
     patient, only_certain, count = _match_input(body)
     found = await svc.run(_run_match, svc.db, patient, only_certain, count)
+    reader.note_lookup([m.patient_id for m in found])
     base = base_url(request, svc)
     bundle = {
         "resourceType": "Bundle",
@@ -132,10 +136,20 @@ def _source(request: Request) -> tuple[str, str]:
     return system, value
 
 
+def _looker(request: Request) -> Reader:
+    """Finding patients is a lookup: staff, emergency teams and facility systems, audited."""
+    reader = reader_of(request)
+    if not reader.may_look_up():
+        raise forbidden("this role may not look patients up")
+    return reader
+
+
 def _pix_parameters(request: Request, system: str, value: str, targets: list[str]) -> Response:
     svc = services(request)
+    reader = _looker(request)
     with svc.db.read() as tx:
         found = cross_reference(tx, system, value, targets or None)
+    reader.note_lookup(list(found.patient_ids) if found else [])
     if found is None:
         raise not_found("no patient bears this sourceIdentifier")
     parameters: list[dict[str, Any]] = [

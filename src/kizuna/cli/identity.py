@@ -13,8 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="The patient index: match, review, link, unlink, merge.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The patient index: match, review, link, unlink, merge.", no_args_is_help=True
+)
 review_app = typer.Typer(help="The review queue of possible matches.")
 app.add_typer(review_app, name="review")
 console = Console()
@@ -49,14 +50,17 @@ def match(
     db = _db()
     indexed = batch.ensure_indexed(db)
     tally = batch.match_pending(db) if pending else batch.match_all(db)
-    console.print(f"indexed {indexed} new patients; compared {tally.compared} pairs, "
-                  f"auto-linked {tally.linked}, queued {tally.queued} for review")
+    console.print(
+        f"indexed {indexed} new patients; compared {tally.compared} pairs, "
+        f"auto-linked {tally.linked}, queued {tally.queued} for review"
+    )
 
 
 @app.command("train")
 def train(
-    method: str = typer.Option("prior", help="prior (keep m, refit u, prior, name frequencies)"
-                               " or em (also estimate m)"),
+    method: str = typer.Option(
+        "prior", help="prior (keep m, refit u, prior, name frequencies) or em (also estimate m)"
+    ),
 ) -> None:
     """Re-estimate the matching model on the stored patients."""
     from kizuna.identity import batch
@@ -68,8 +72,10 @@ def train(
     except ValueError as exc:
         _fail(str(exc))
         return
-    console.print(f"model estimated ({model.trained_by}) on {model.pairs} candidate pairs; "
-                  f"prior {model.prior:.3g}")
+    console.print(
+        f"model estimated ({model.trained_by}) on {model.pairs} candidate pairs; "
+        f"prior {model.prior:.3g}"
+    )
 
 
 @review_app.callback(invoke_without_command=True)
@@ -93,8 +99,10 @@ def review_list(
         total = pairs.count(tx, status)
         shown = pairs.listing(tx, status, limit)
         for pair in shown:
-            table = Table(title=f"pair {pair.pair_id}: p={pair.probability:.4f} "
-                                f"({pair.reason or status})", title_justify="left")
+            table = Table(
+                title=f"pair {pair.pair_id}: p={pair.probability:.4f} ({pair.reason or status})",
+                title_justify="left",
+            )
             for column in ("feature", "level", "weight", pair.patient_a[:8], pair.patient_b[:8]):
                 table.add_column(column)
             for e in evidence(tx, pair):
@@ -133,8 +141,9 @@ def review_reject(pair_id: int, actor: str | None = ACTOR, reason: str | None = 
 
 
 @app.command("link")
-def link(patient_a: str, patient_b: str, actor: str | None = ACTOR,
-         reason: str | None = REASON) -> None:
+def link(
+    patient_a: str, patient_b: str, actor: str | None = ACTOR, reason: str | None = REASON
+) -> None:
     """Put two patients into one person (a manual link)."""
     from kizuna.identity.review import ReviewError, link_patients
 
@@ -191,8 +200,12 @@ def history(
         moved = f"{e.previous_person_id} -> {e.person_id}" if e.previous_person_id else e.person_id
         score = "" if e.score is None else f" score={e.score}"
         why = f" ({e.reason})" if e.reason else ""
-        console.print(f"#{e.event_id} {when} {e.action} patient {e.patient_id} person {moved} "
-                      f"[{e.kind}{score}] by {e.actor}{why}", soft_wrap=True, markup=False)
+        console.print(
+            f"#{e.event_id} {when} {e.action} patient {e.patient_id} person {moved} "
+            f"[{e.kind}{score}] by {e.actor}{why}",
+            soft_wrap=True,
+            markup=False,
+        )
 
 
 @app.command("person")

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from kizuna.cli import database, importer, ingest, masters, quarantine, serve
+from kizuna.cli import (
+    audit,
+    clients,
+    database,
+    identity,
+    importer,
+    ingest,
+    masters,
+    quarantine,
+    serve,
+    users,
+)
 
 app = typer.Typer(
     name="kizuna",
@@ -17,6 +28,10 @@ app.command("import")(importer.import_files)
 app.command("ingest")(ingest.ingest)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(masters.app, name="masters")
+app.add_typer(identity.app, name="identity")
+app.add_typer(users.app, name="users")
+app.add_typer(clients.app, name="clients")
+app.add_typer(audit.app, name="audit")
 app.add_typer(database.app, name="db")
 
 

@@ -1,0 +1,1 @@
+"""Writers of the synthetic population's source files, one module per format."""
