@@ -14,6 +14,7 @@ from kizuna.cli import (
     masters,
     quarantine,
     serve,
+    synth,
     users,
 )
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("import")(importer.import_files)
 app.command("ingest")(ingest.ingest)
+app.command("synth")(synth.synth)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(masters.app, name="masters")
 app.add_typer(identity.app, name="identity")

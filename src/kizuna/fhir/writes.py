@@ -63,11 +63,16 @@ class Outcome:
     resource: dict[str, Any] | None = field(default=None, repr=False)
 
 
+#: meta fields that do not make a new version: the server's own, and ``source`` (the same
+#: diagnosis re-sent in next month's receipt is the same content from another file)
+_UNVERSIONED_META = frozenset({"versionId", "lastUpdated", "source"})
+
+
 def content_hash(resource: dict[str, Any]) -> str:
-    """A digest of the resource without the server-managed meta fields."""
+    """A digest of the resource without the server-managed meta fields and its source."""
     meta = resource.get("meta")
     if meta:
-        kept = {k: v for k, v in meta.items() if k not in ("versionId", "lastUpdated")}
+        kept = {k: v for k, v in meta.items() if k not in _UNVERSIONED_META}
         resource = (
             {**resource, "meta": kept}
             if kept

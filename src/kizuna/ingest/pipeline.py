@@ -31,6 +31,8 @@ from kizuna.store import resources as sql
 from kizuna.store.db import Database, Tx
 
 MAX_RAW_BYTES = 8 * 1024 * 1024
+#: units per database transaction when ingesting files (each unit is its own savepoint)
+BATCH_UNITS = 200
 Key = tuple[str, str]
 
 
@@ -74,15 +76,16 @@ def source_uri(unit: Unit) -> str:
     )
 
 
+_PLACEHOLDER = orjson.dumps(PATIENT_REF)
+
+
 def _rewrite_patient(node: Any, target: str) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: (target if k == "reference" and v == PATIENT_REF else _rewrite_patient(v, target))
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_rewrite_patient(v, target) for v in node]
-    return node
+    """``node`` with the patient placeholder replaced (a byte substitution on the JSON: the
+    placeholder is a URN no source can contain in any other meaning)."""
+    text = orjson.dumps(node)
+    if _PLACEHOLDER not in text:
+        return node
+    return orjson.loads(text.replace(_PLACEHOLDER, orjson.dumps(target)))
 
 
 def _tag(resource: dict[str, Any], source: str) -> dict[str, Any]:
@@ -111,7 +114,9 @@ class UnitWriter:
             return UnitResult("unchanged")
         # Older versions lose; equal versions with different content are ordered by
         # digest, so the stored result never depends on the order files are read in.
-        newer_deletion = self.unit.delete_unit and prior is not None and self.unit.version >= prior[0]
+        newer_deletion = (
+            self.unit.delete_unit and prior is not None and self.unit.version >= prior[0]
+        )
         if prior is not None and (self.unit.version, self.digest) < prior and not newer_deletion:
             return UnitResult("superseded")  # a deletion of the same version still wins
         ops: list[writes.Op] = []
@@ -226,13 +231,51 @@ class UnitWriter:
         )
 
 
+class Batch:
+    """Units stored one savepoint each inside a longer transaction, committed every
+    ``size`` units: each unit stays all-or-nothing (a failure rolls back to its savepoint
+    and is quarantined) while a commit is paid once per batch, not once per unit."""
+
+    def __init__(self, db: Database, size: int) -> None:
+        self.db = db
+        self.size = size
+        self._context: Any = None
+        self._tx: Tx | None = None
+        self._count = 0
+
+    def tx(self) -> Tx:
+        if self._tx is None:
+            self._context = self.db.transaction()
+            self._tx = self._context.__enter__()
+        return self._tx
+
+    def done(self) -> None:
+        self._count += 1
+        if self._count >= self.size:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._context is not None:
+            context, self._context, self._tx, self._count = self._context, None, None, 0
+            context.__exit__(None, None, None)
+
+    def abandon(self, exc: BaseException) -> None:
+        if self._context is not None:
+            context, self._context, self._tx, self._count = self._context, None, None, 0
+            context.__exit__(type(exc), exc, exc.__traceback__)
+
+
 class Pipeline:
     """Ingests files, folders and single payloads into one database."""
 
-    def __init__(self, db: Database, facility_code: str | None = None) -> None:
+    def __init__(
+        self, db: Database, facility_code: str | None = None, batch_size: int = BATCH_UNITS
+    ) -> None:
         self.db = db
         self.adapters = registry.adapters(facility_code)
         self.reports: dict[str, FormatReport] = {}
+        self.batch_size = batch_size
+        self._batch: Batch | None = None
 
     def report(self, name: str) -> FormatReport:
         return self.reports.setdefault(name, FormatReport())
@@ -242,14 +285,13 @@ class Pipeline:
     ) -> dict[str, FormatReport]:
         for adapter, target in registry.plan(list(paths), self.adapters):
             if adapter is None:
-                self.quarantine(
-                    Failure(
-                        "unknown",
-                        "no known format recognises this file",
-                        Location(str(target)),
-                        _raw(target),
-                    )
+                failure = Failure(
+                    "unknown",
+                    "no known format recognises this file",
+                    Location(str(target)),
+                    _raw(target),
                 )
+                self.quarantine(failure)
                 continue
             self.ingest_items(adapter, adapter.read(target), progress)
         return self.reports
@@ -261,14 +303,22 @@ class Pipeline:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         report = self.report(adapter.name)
-        for item in items:
-            if isinstance(item, Failure):
-                self.quarantine(item)
-            else:
-                report.files.add(item.source.file)
-                self.ingest_unit(item, adapter.name)
-            if progress:
-                progress(adapter.name)
+        self._batch = Batch(self.db, self.batch_size)
+        try:
+            for item in items:
+                if isinstance(item, Failure):
+                    self.quarantine(item)
+                else:
+                    report.files.add(item.source.file)
+                    self.ingest_unit(item, adapter.name)
+                if progress:
+                    progress(adapter.name)
+        except BaseException as exc:
+            self._batch.abandon(exc)
+            raise
+        finally:
+            batch, self._batch = self._batch, None
+        batch.commit()
 
     def ingest_unit(self, unit: Unit, format_name: str | None = None) -> UnitResult:
         report = self.report(format_name or unit.source.format)
@@ -276,8 +326,7 @@ class Pipeline:
         report.warnings += len(unit.warnings)
         report.warning_texts.extend(f"{w.location}: {w.message}" for w in unit.warnings[:5])
         try:
-            with self.db.transaction() as tx:
-                result = UnitWriter(tx, unit).store()
+            result = self._store(unit)
         except (FhirError, IngestError, UnlinkablePatient) as exc:
             reason = _reason(exc)
         except Exception as exc:  # a defect must not stop the batch; the type only, no data
@@ -288,6 +337,22 @@ class Pipeline:
         where = Location(unit.source.file, record=unit.source.record)
         self.quarantine(Failure(unit.source.format, reason, where, _unit_raw(unit)))
         return UnitResult("quarantined", reason=reason)
+
+    def _store(self, unit: Unit) -> UnitResult:
+        if self._batch is None:
+            with self.db.transaction() as tx:
+                return UnitWriter(tx, unit).store()
+        tx = self._batch.tx()
+        tx.execute("SAVEPOINT kizuna_unit")
+        try:
+            result = UnitWriter(tx, unit).store()
+        except BaseException:
+            tx.execute("ROLLBACK TO SAVEPOINT kizuna_unit")
+            tx.execute("RELEASE SAVEPOINT kizuna_unit")
+            raise
+        tx.execute("RELEASE SAVEPOINT kizuna_unit")
+        self._batch.done()
+        return result
 
     def _count(self, report: FormatReport, result: UnitResult) -> None:
         if result.status in ("unchanged", "superseded"):
@@ -307,6 +372,9 @@ class Pipeline:
         report = self.report(failure.format)
         report.quarantined += 1
         report.failure_texts.append(f"{failure.location}: {failure.reason}")
+        if self._batch is not None:
+            quarantine.add(self._batch.tx(), failure)
+            return
         with self.db.transaction() as tx:
             quarantine.add(tx, failure)
 
