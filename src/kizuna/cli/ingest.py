@@ -67,6 +67,7 @@ def ingest(
     interval: float = typer.Option(5.0, help="Seconds between scans in watch mode."),
     once: bool = typer.Option(False, help="With --watch: scan once and exit."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print every warning and failure."),
+    workers: int = typer.Option(1, help="Worker processes (2 or more pays off on PostgreSQL)."),
 ) -> None:
     """Detect each input's format, map it to JP Core FHIR, link the patient and store it."""
     console = Console()
@@ -76,6 +77,15 @@ def ingest(
         return
     if not paths:
         raise typer.BadParameter("give files or folders, or --watch DIR")
+    if workers > 1:
+        from kizuna.config import load
+        from kizuna.ingest.parallel import ingest_parallel
+
+        with console.status(f"ingesting with {workers} workers"):
+            reports = ingest_parallel(load().database_url, list(paths), workers, facility)
+        console.print(summary(reports))
+        _details(console, reports, verbose)
+        return
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

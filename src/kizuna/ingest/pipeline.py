@@ -33,6 +33,8 @@ from kizuna.store.db import Database, Tx
 MAX_RAW_BYTES = 8 * 1024 * 1024
 #: units per database transaction when ingesting files (each unit is its own savepoint)
 BATCH_UNITS = 200
+#: units planned and written together (one savepoint, one batched write)
+GROUP_UNITS = 50
 Key = tuple[str, str]
 
 
@@ -94,8 +96,26 @@ def _tag(resource: dict[str, Any], source: str) -> dict[str, Any]:
     return {**resource, "meta": meta}
 
 
+@dataclass
+class Plan:
+    """What storing one unit will write, before anything is written."""
+
+    unit: Unit
+    digest: str
+    existed: bool
+    patient_id: str | None
+    patient_write: writes.Put | None
+    owned: list[writes.Put]
+    shared: list[writes.Put]
+    deletes: list[Key] = field(default_factory=list)
+
+    @property
+    def produced(self) -> list[Key]:
+        return [(op.resource["resourceType"], op.resource["id"]) for op in self.owned]
+
+
 class UnitWriter:
-    """Stores one unit inside a transaction."""
+    """Plans and stores one unit inside a transaction."""
 
     def __init__(self, tx: Tx, unit: Unit) -> None:
         self.tx = tx
@@ -108,8 +128,15 @@ class UnitWriter:
         )
         return (row[0], row[1]) if row else None
 
-    def store(self) -> UnitResult:
-        prior = self.prior()
+    def previous(self) -> set[Key]:
+        rows = self.tx.fetchall(
+            "SELECT res_type, res_id FROM ingest_unit_resources WHERE unit_key = ?",
+            (self.unit.key,),
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    def skip(self, prior: tuple[str, str] | None) -> UnitResult | None:
+        """``unchanged`` or ``superseded`` when the unit must not be stored again."""
         if prior is not None and prior == (self.unit.version, self.digest):
             return UnitResult("unchanged")
         # Older versions lose; equal versions with different content are ordered by
@@ -119,34 +146,49 @@ class UnitWriter:
         )
         if prior is not None and (self.unit.version, self.digest) < prior and not newer_deletion:
             return UnitResult("superseded")  # a deletion of the same version still wins
-        ops: list[writes.Op] = []
-        patient_id = self._patient(ops)
-        source = source_uri(self.unit)
-        target = f"Patient/{patient_id}" if patient_id else PATIENT_REF
-        owned, shared = self._resources(target, source)
-        ops += owned + self._new_shared(shared)
-        produced = [(op.resource["resourceType"], op.resource["id"]) for op in owned]
-        ops += [writes.Delete(t, i) for t, i in self._deletions(produced)]
-        outcomes = writes.apply(self.tx, ops)
-        self._bookkeeping(prior is not None, patient_id, produced)
-        return UnitResult("stored", patient_id, outcomes)
+        return None
 
-    def _patient(self, ops: list[writes.Op]) -> str | None:
-        if self.unit.patient is None:
-            return None
+    def plan(self, prior: tuple[str, str] | None, previous: set[Key]) -> Plan:
+        patient_id, patient_write = self._patient()
+        target = f"Patient/{patient_id}" if patient_id else PATIENT_REF
+        owned, shared = self._resources(target, source_uri(self.unit))
+        plan = Plan(
+            self.unit, self.digest, prior is not None, patient_id, patient_write, owned, shared
+        )
+        plan.deletes = self._deletions(plan.produced, previous)
+        return plan
+
+    def store(self) -> UnitResult:
+        prior = self.prior()
+        skipped = self.skip(prior)
+        if skipped is not None:
+            return skipped
+        return store_plans(self.tx, [self.plan(prior, self.previous())])[0]
+
+    def candidate(self) -> dict[str, Any] | None:
+        """The unit's patient, with a source-scoped id when the source carries none."""
         candidate = self.unit.patient
-        if not link_keys(candidate):
+        if candidate is not None and not link_keys(candidate):
             source = self.unit.source
             extra = source_patient_identifier(
                 candidate, f"{source.format}:{source.facility_code or '-'}"
             )
             if extra is not None:
                 candidate = {**candidate, "identifier": [*candidate.get("identifier", []), extra]}
+        return candidate
+
+    def patient_keys(self) -> set[str]:
+        candidate = self.candidate()
+        return set(link_keys(candidate)) if candidate else set()
+
+    def _patient(self) -> tuple[str | None, writes.Put | None]:
+        candidate = self.candidate()
+        if candidate is None:
+            return None, None
         resolution = resolve_patient(self.tx, candidate)
         if resolution.write is not None:
             check_resource(resolution.write.resource, "Patient", "Unit.patient")
-            ops.append(resolution.write)
-        return resolution.patient_id
+        return resolution.patient_id, resolution.write
 
     def _resources(self, target: str, source: str) -> tuple[list[writes.Put], list[writes.Put]]:
         owned: list[writes.Put] = []
@@ -165,29 +207,11 @@ class UnitWriter:
                 shared.append(writes.Put(body))
         return owned, shared
 
-    def _new_shared(self, shared: list[writes.Put]) -> list[writes.Op]:
-        """Organizations, practitioners and the like: created once, never overwritten."""
-        if not shared:
-            return []
-        keys = [(p.resource["resourceType"], p.resource["id"]) for p in shared]
-        present = sql.heads(self.tx, keys)
-        fresh = {
-            k: p
-            for k, p in zip(keys, shared, strict=True)
-            if k not in present or present[k].deleted
-        }
-        return list(fresh.values())
-
-    def _deletions(self, produced: list[Key]) -> list[Key]:
-        wanted = {tuple(k) for k in self.unit.deletes}
-        rows = self.tx.fetchall(
-            "SELECT res_type, res_id FROM ingest_unit_resources WHERE unit_key = ?",
-            (self.unit.key,),
-        )
-        previous = {(r[0], r[1]) for r in rows}
+    def _deletions(self, produced: list[Key], previous: set[Key]) -> list[Key]:
+        wanted = {(str(k[0]), str(k[1])) for k in self.unit.deletes}
         orphans = previous - set(produced)
         if orphans:
-            wanted |= orphans - self._claimed_elsewhere(list(orphans))
+            wanted |= orphans - self._claimed_elsewhere(sorted(orphans))
         return sorted(wanted - set(produced))
 
     def _claimed_elsewhere(self, keys: list[Key]) -> set[Key]:
@@ -198,37 +222,146 @@ class UnitWriter:
         )
         return {(r[0], r[1]) for r in rows}
 
-    def _bookkeeping(self, existed: bool, patient_id: str | None, produced: list[Key]) -> None:
-        from kizuna.fhir.instant import now_ms
 
-        unit = self.unit
+def _new_shared(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
+    """Organizations, practitioners and the like: created once, never overwritten."""
+    unique = {(p.resource["resourceType"], p.resource["id"]): p for p in shared}
+    if not unique:
+        return []
+    present = sql.heads(tx, list(unique))
+    return [p for k, p in unique.items() if k not in present or present[k].deleted]
+
+
+def store_plans(tx: Tx, plans: list[Plan]) -> list[UnitResult]:
+    """Write several planned units with one batched write and batched bookkeeping."""
+    ops: list[writes.Op] = []
+    spans: list[tuple[int, int]] = []
+    for plan in plans:
+        start = len(ops)
+        if plan.patient_write is not None:
+            ops.append(plan.patient_write)
+        ops += plan.owned
+        ops += [writes.Delete(t, i) for t, i in plan.deletes]
+        spans.append((start, len(ops)))
+    shared = _new_shared(tx, [p for plan in plans for p in plan.shared])
+    outcomes = writes.apply(tx, ops + shared)
+    _bookkeeping(tx, plans)
+    results = [
+        UnitResult("stored", plan.patient_id, outcomes[a:b])
+        for plan, (a, b) in zip(plans, spans, strict=True)
+    ]
+    if results and shared:
+        results[0].outcomes = results[0].outcomes + outcomes[len(ops) :]
+    return results
+
+
+def _bookkeeping(tx: Tx, plans: list[Plan]) -> None:
+    from kizuna.fhir.instant import now_ms
+
+    stamp = now_ms()
+    updates, inserts, rows = [], [], []
+    for plan in plans:
+        unit = plan.unit
         row = (
             unit.version,
-            self.digest,
-            patient_id,
+            plan.digest,
+            plan.patient_id,
             1 if unit.delete_unit else 0,
-            now_ms(),
+            stamp,
             unit.key,
         )
-        if existed:
-            self.tx.execute(
-                "UPDATE ingest_units SET version = ?, digest = ?, patient_id = ?, deleted = ?, "
-                "updated_ms = ? WHERE unit_key = ?",
-                row,
-            )
-            self.tx.execute("DELETE FROM ingest_unit_resources WHERE unit_key = ?", (unit.key,))
-        else:
-            self.tx.execute(
-                "INSERT INTO ingest_units (version, digest, patient_id, deleted, updated_ms, "
-                "unit_key, format) VALUES (?,?,?,?,?,?,?)",
-                (*row, unit.source.format),
-            )
-        kept = [] if unit.delete_unit else produced
-        self.tx.insert_rows(
-            "ingest_unit_resources",
-            ("unit_key", "res_type", "res_id", "patient_key"),
-            [(unit.key, t, i, patient_id) for t, i in kept],
+        (updates if plan.existed else inserts).append(
+            row if plan.existed else (*row, unit.source.format)
         )
+        if not unit.delete_unit:
+            rows += [(unit.key, t, i, plan.patient_id) for t, i in plan.produced]
+    if updates:
+        tx.executemany(
+            "UPDATE ingest_units SET version = ?, digest = ?, patient_id = ?, deleted = ?, updated_ms = ? "
+            "WHERE unit_key = ?",
+            updates,
+        )
+        keys = [u[-1] for u in updates]
+        tx.execute(
+            f"DELETE FROM ingest_unit_resources WHERE unit_key IN ({','.join('?' * len(keys))})",
+            keys,
+        )
+    if inserts:
+        tx.insert_rows(
+            "ingest_units",
+            ("version", "digest", "patient_id", "deleted", "updated_ms", "unit_key", "format"),
+            inserts,
+        )
+    tx.insert_rows("ingest_unit_resources", ("unit_key", "res_type", "res_id", "patient_key"), rows)
+
+
+class GroupWriter:
+    """Stores a group of units with a handful of statements instead of a handful per unit.
+
+    Prior versions and previous outputs are read for the whole group at once; each unit is
+    planned (patient resolved, resources validated) in turn; then everything is written in
+    one batched write. A unit whose patient already has a pending change in the group, or
+    whose key repeats, first flushes what is pending, so every merge sees the one before.
+    """
+
+    def __init__(self, tx: Tx, units: list[Unit]) -> None:
+        self.tx = tx
+        self.units = units
+
+    def _priors(self) -> tuple[dict[str, tuple[str, str] | None], dict[str, set[Key]]]:
+        keys = list(dict.fromkeys(u.key for u in self.units))
+        marks = ",".join("?" * len(keys))
+        priors: dict[str, tuple[str, str] | None] = {
+            r[0]: (r[1], r[2])
+            for r in self.tx.fetchall(
+                f"SELECT unit_key, version, digest FROM ingest_units WHERE unit_key IN ({marks})",
+                keys,
+            )
+        }
+        previous: dict[str, set[Key]] = {}
+        for r in self.tx.fetchall(
+            f"SELECT unit_key, res_type, res_id FROM ingest_unit_resources WHERE unit_key IN ({marks})",
+            keys,
+        ):
+            previous.setdefault(r[0], set()).add((r[1], r[2]))
+        return priors, previous
+
+    def store(self) -> list[UnitResult]:
+        priors, previous = self._priors()
+        results: list[UnitResult | None] = [None] * len(self.units)
+        pending: list[tuple[int, Plan]] = []
+        pending_keys: set[str] = set()  # link keys of patients with a pending change
+        seen_units: set[str] = set()
+
+        def flush() -> None:
+            for (index, _), result in zip(
+                pending, store_plans(self.tx, [p for _, p in pending]), strict=True
+            ):
+                results[index] = result
+            pending.clear()
+            pending_keys.clear()
+            seen_units.clear()
+
+        for index, unit in enumerate(self.units):
+            writer = UnitWriter(self.tx, unit)
+            keys = writer.patient_keys()
+            duplicate = unit.key in seen_units
+            if duplicate or keys & pending_keys:
+                flush()  # the same item twice, or a patient changed earlier: store first
+                if duplicate:
+                    priors[unit.key], previous[unit.key] = writer.prior(), writer.previous()
+            prior = priors.get(unit.key)
+            skipped = writer.skip(prior)
+            if skipped is not None:
+                results[index] = skipped
+                continue
+            plan = writer.plan(prior, previous.get(unit.key, set()))
+            pending.append((index, plan))
+            seen_units.add(unit.key)
+            if plan.patient_write is not None:
+                pending_keys |= keys
+        flush()
+        return [r or UnitResult("unchanged") for r in results]
 
 
 class Batch:
@@ -249,8 +382,8 @@ class Batch:
             self._tx = self._context.__enter__()
         return self._tx
 
-    def done(self) -> None:
-        self._count += 1
+    def done(self, units: int = 1) -> None:
+        self._count += units
         if self._count >= self.size:
             self.commit()
 
@@ -304,15 +437,21 @@ class Pipeline:
     ) -> None:
         report = self.report(adapter.name)
         self._batch = Batch(self.db, self.batch_size)
+        group: list[Unit] = []
         try:
             for item in items:
                 if isinstance(item, Failure):
                     self.quarantine(item)
                 else:
                     report.files.add(item.source.file)
-                    self.ingest_unit(item, adapter.name)
+                    group.append(item)
+                    if len(group) >= GROUP_UNITS:
+                        self._ingest_group(group, adapter.name)
+                        group = []
                 if progress:
                     progress(adapter.name)
+            if group:
+                self._ingest_group(group, adapter.name)
         except BaseException as exc:
             self._batch.abandon(exc)
             raise
@@ -320,11 +459,35 @@ class Pipeline:
             batch, self._batch = self._batch, None
         batch.commit()
 
-    def ingest_unit(self, unit: Unit, format_name: str | None = None) -> UnitResult:
+    def _ingest_group(self, units: list[Unit], format_name: str) -> None:
+        """The group in one savepoint and one batched write; on any failure, unit by unit
+        (each in its own savepoint), so the bad one is found and quarantined alone."""
+        assert self._batch is not None
+        tx = self._batch.tx()
+        tx.execute("SAVEPOINT kizuna_group")
+        try:
+            results = GroupWriter(tx, units).store()
+        except Exception:
+            tx.execute("ROLLBACK TO SAVEPOINT kizuna_group")
+            tx.execute("RELEASE SAVEPOINT kizuna_group")
+            for unit in units:
+                self.ingest_unit(unit, format_name)
+            return
+        tx.execute("RELEASE SAVEPOINT kizuna_group")
+        for unit, result in zip(units, results, strict=True):
+            report = self._note_unit(unit, format_name)
+            self._count(report, result)
+        self._batch.done(len(units))
+
+    def _note_unit(self, unit: Unit, format_name: str | None) -> FormatReport:
         report = self.report(format_name or unit.source.format)
         report.units += 1
         report.warnings += len(unit.warnings)
         report.warning_texts.extend(f"{w.location}: {w.message}" for w in unit.warnings[:5])
+        return report
+
+    def ingest_unit(self, unit: Unit, format_name: str | None = None) -> UnitResult:
+        report = self._note_unit(unit, format_name)
         try:
             result = self._store(unit)
         except (FhirError, IngestError, UnlinkablePatient) as exc:
@@ -339,6 +502,15 @@ class Pipeline:
         return UnitResult("quarantined", reason=reason)
 
     def _store(self, unit: Unit) -> UnitResult:
+        for attempt in range(RETRIES):
+            try:
+                return self._store_once(unit)
+            except Exception as exc:  # another worker linked the same patient first: retry
+                if attempt == RETRIES - 1 or not _is_conflict(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _store_once(self, unit: Unit) -> UnitResult:
         if self._batch is None:
             with self.db.transaction() as tx:
                 return UnitWriter(tx, unit).store()
@@ -377,6 +549,18 @@ class Pipeline:
             return
         with self.db.transaction() as tx:
             quarantine.add(tx, failure)
+
+
+RETRIES = 3
+
+
+def _is_conflict(exc: Exception) -> bool:
+    """A unique-key race between concurrent ingestion workers (retrying resolves it)."""
+    import sqlite3
+
+    import psycopg
+
+    return isinstance(exc, (sqlite3.IntegrityError, psycopg.errors.IntegrityError))
 
 
 def _reason(exc: Exception) -> str:

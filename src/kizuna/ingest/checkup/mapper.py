@@ -114,7 +114,12 @@ def _loc(file: str, segment: str, field: str) -> Location:
 
 
 def member_id(doc: CheckupDocument) -> str | None:
-    if not doc.insurer or not doc.number:
+    """``保険者番号:記号:番号:枝番``; None without a two-digit 枝番 (a member id without it
+    names a whole family before 2021) or without a well-formed insurer number."""
+    branch = doc.branch or ""
+    if not doc.insurer or not doc.number or not (len(branch) == 2 and branch.isdigit()):
+        return None
+    if not (doc.insurer.isdigit() and len(doc.insurer) in (6, 8)):
         return None
     return jpcore.insurance_member_value(doc.insurer, doc.symbol, doc.number, doc.branch)
 

@@ -65,6 +65,18 @@ class Ssmix2Adapter:
                 FORMAT, f"cannot read: {err.strerror or 'I/O error'}", Location(file=str(path)), b""
             )
 
+    def read_patient(self, patient_dir: Path) -> Iterator[Unit | Failure]:
+        """The units of one patient directory of a storage tree (for parallel ingestion)."""
+        try:
+            yield from self._read_patient(patient_files(patient_dir))
+        except OSError as err:
+            yield Failure(
+                FORMAT,
+                f"cannot read: {err.strerror or 'I/O error'}",
+                Location(file=str(patient_dir)),
+                b"",
+            )
+
     def _read_patient(self, files: list[Path], only: Path | None = None) -> Iterator:
         parsed: dict[Path, Message | Failure] = {}
         episodes = self._episodes(files, parsed)

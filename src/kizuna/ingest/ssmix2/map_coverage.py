@@ -83,7 +83,9 @@ def coverage(ctx: Context, in1: IN1) -> dict | None:
         ),
         "payor": [payor],
     }
-    if number:
+    if (
+        number and branch and insurer.isdigit() and len(insurer) in (6, 8)
+    ):  # no 枝番: not a member id
         out["identifier"] = [
             {
                 "system": jpcore.INSURANCE_MEMBER_ID,

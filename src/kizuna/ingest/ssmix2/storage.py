@@ -72,10 +72,17 @@ def relative_path(name: StorageName) -> Path:
 
 
 def patient_directories(root: Path) -> Iterator[Path]:
-    """Every ``PID`` directory below ``root`` (three levels down), in sorted order."""
+    """Every ``PID`` directory below ``root``: ``PID[0:3]/PID[3:6]/PID``, in sorted order.
+
+    Only directories whose names follow that layout count, so a folder holding several
+    hospitals' trees (one per facility code) is not mistaken for one tree.
+    """
     for first in _sorted_dirs(root):
         for second in _sorted_dirs(first):
-            yield from _sorted_dirs(second)
+            prefix = first.name + second.name
+            for third in _sorted_dirs(second):
+                if third.name.startswith(prefix):
+                    yield third
 
 
 def patient_files(patient_dir: Path) -> list[Path]:

@@ -120,11 +120,12 @@ def encode_iso2022jp(text: str) -> bytes:
     try:
         return text.encode("iso2022_jp")
     except UnicodeEncodeError:
-        return "".join(_storable(c) for c in text).encode("iso2022_jp")
+        # widen the whole text first, so ﾀﾞ (two half-width characters) becomes ダ
+        wide = jaconv.h2z(text, kana=True, ascii=False, digit=False)
+        return "".join(_storable(c) for c in wide).encode("iso2022_jp")
 
 
 def _storable(char: str) -> str:
-    char = jaconv.h2z(char, kana=True, ascii=False, digit=False)
     try:
         char.encode("iso2022_jp")
     except UnicodeEncodeError:

@@ -171,7 +171,8 @@ def condition(ctx: Context, sy: med.SYRecord, encounter_ref: str) -> Resource:
         "category": [{"coding": [coding(CONDITION_CATEGORY, "encounter-diagnosis")]}],
         "code": concept,
         "subject": {"reference": PATIENT_REF},
-        "encounter": {"reference": encounter_ref},
+        # no Condition.encounter: the same diagnosis is re-sent on every monthly receipt and
+        # is one Condition (per disease and start date), not one version per month
     }
     extensions = []
     if sy.main == codes.MAIN_DIAGNOSIS:
