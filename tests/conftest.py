@@ -192,7 +192,12 @@ def make_live_server(tmp_path: Path) -> Iterator[object]:
         from kizuna.api.app import create_app
         from kizuna.config import Settings
 
-        settings = Settings(database_url=database_url, data_dir=tmp_path / "var", **overrides)  # type: ignore[arg-type]
+        options: dict[str, object] = {
+            "database_url": database_url,
+            "data_dir": tmp_path / "var",
+            **overrides,
+        }
+        settings = Settings(**options)  # type: ignore[arg-type]
         server = LiveServer(create_app(settings, migrate=False))
         servers.append(server)
         return server

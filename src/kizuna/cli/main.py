@@ -8,6 +8,7 @@ from kizuna.cli import (
     audit,
     clients,
     database,
+    demo,
     identity,
     importer,
     ingest,
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 app.command("import")(importer.import_files)
 app.command("ingest")(ingest.ingest)
 app.command("synth")(synth.synth)
