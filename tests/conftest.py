@@ -9,7 +9,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
-SHARED_DATA = Path(os.environ.get("KIZUNA_SHARED_DATA", REPO.parent / "shared" / "data"))
+def _shared_data() -> Path:
+    """``$KIZUNA_SHARED_DATA``, else ``../shared/data`` beside the checkout, else the
+    workplace's copy (a fresh clone elsewhere still finds it)."""
+    if os.environ.get("KIZUNA_SHARED_DATA"):
+        return Path(os.environ["KIZUNA_SHARED_DATA"])
+    for candidate in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
+        if candidate.is_dir():
+            return candidate
+    return REPO.parent / "shared" / "data"
+
+
+SHARED_DATA = _shared_data()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
