@@ -25,8 +25,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,12 +39,14 @@ import httpx
 import orjson
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from served import KIZUNA, Server
+
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHEA = ROOT / "samples" / "synthea-r4"
 OUT = ROOT / "bench" / "out"
 PG_BASE = os.environ.get("KIZUNA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 UUID_RE = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-KIZUNA = str(ROOT / ".venv" / "bin" / "kizuna")
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -74,7 +74,13 @@ def _ndjson_lines(bundle: dict[str, Any]) -> list[bytes]:
 
 
 def generate(target: int, folder: Path) -> tuple[list[Path], list[Path], int]:
-    """Bundle files and NDJSON files holding at least ``target`` resources."""
+    """Bundle files and NDJSON files holding at least ``target`` resources (reused when a
+    previous run with the same target left them in ``folder``)."""
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        saved = json.loads(manifest.read_text())
+        if saved["target"] == target:
+            return [Path(p) for p in saved["bundles"]], [Path(p) for p in saved["ndjson"]], saved["total"]
     templates = [p.read_bytes() for p in sorted(SYNTHEA.glob("*.json"))]
     bundles_dir, ndjson_dir = folder / "bundles", folder / "ndjson"
     bundles_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +101,8 @@ def generate(target: int, folder: Path) -> tuple[list[Path], list[Path], int]:
             chunk = []
     if chunk:
         ndjson_files.append(_write_ndjson(ndjson_dir, len(ndjson_files), chunk))
+    manifest.write_text(json.dumps({"target": target, "total": total, "bundles": [str(p) for p in bundle_files],
+                                    "ndjson": [str(p) for p in ndjson_files]}))
     return bundle_files, ndjson_files, total
 
 
@@ -119,34 +127,12 @@ def fresh_database(backend: str, folder: Path, name: str) -> str:
     return f"{PG_BASE}?options=-csearch_path%3D{schema}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    def __init__(self, url: str, workers: int, data_dir: Path) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "KIZUNA_DATABASE_URL": url, "KIZUNA_DATA_DIR": str(data_dir),
-               "KIZUNA_POOL_SIZE": "16"}
-        self.proc = subprocess.Popen(
-            [KIZUNA, "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        self.base = f"http://127.0.0.1:{self.port}/fhir"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{self.base}/metadata", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=30)
+def start_server(url: str, workers: int, data_dir: Path) -> Server:
+    # Open mode (no tokens): the bench measures storage and search, not token checks;
+    # the access decision and the audit record still run for every request.
+    server = Server(url, data_dir, workers, KIZUNA_POOL_SIZE="16", KIZUNA_AUTH="off")
+    server.base = f"{server.url}/fhir"  # type: ignore[attr-defined]
+    return server
 
 
 # -- phases ----------------------------------------------------------------------------------------
@@ -240,8 +226,10 @@ request = function()
   return wrk.format("GET", paths[(counter * 7919) % #paths + 1])
 end
 done = function(summary, latency, requests)
-  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %f, \\"errors\\": %d, \\"non2xx\\": %d, \\"p50\\": %f, \\"p95\\": %f, \\"p99\\": %f}\\n",
-    summary.requests, summary.duration / 1e6, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+  local e = summary.errors
+  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %f, \\"errors\\": %d, "
+    .. "\\"non2xx\\": %d, \\"p50\\": %f, \\"p95\\": %f, \\"p99\\": %f}\\n",
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout,
     summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """
@@ -252,18 +240,22 @@ def search_paths(url: str, count: int = 5000) -> list[str]:
     from kizuna.store.db import Database
 
     db = Database(url)
+    ids = "SELECT res_id FROM resources WHERE res_type = ? LIMIT 2000"
     with db.read() as tx:
-        patients = [r[0] for r in tx.fetchall("SELECT res_id FROM resources WHERE res_type = 'Patient' LIMIT 2000")]
-        observations = [r[0] for r in tx.fetchall("SELECT res_id FROM resources WHERE res_type = 'Observation' LIMIT 2000")]
-        codes = [r[0] for r in tx.fetchall("SELECT DISTINCT code FROM sp_token WHERE res_type = 'Observation' AND param = 'code' LIMIT 50")]
-        families = [r[0] for r in tx.fetchall("SELECT DISTINCT value_exact FROM sp_string WHERE res_type = 'Patient' AND param = 'family' LIMIT 200")]
+        patients = [r[0] for r in tx.fetchall(ids, ("Patient",))]
+        observations = [r[0] for r in tx.fetchall(ids, ("Observation",))]
+        codes = [r[0] for r in tx.fetchall(
+            "SELECT DISTINCT code FROM sp_token WHERE res_type = 'Observation' AND param = 'code' LIMIT 50")]
+        families = [r[0] for r in tx.fetchall(
+            "SELECT DISTINCT value_exact FROM sp_string WHERE res_type = 'Patient' AND param = 'family' LIMIT 200")]
     db.close()
     rng = random.Random(7)
     makers = [
         lambda: f"/fhir/Patient/{rng.choice(patients)}",
         lambda: f"/fhir/Observation/{rng.choice(observations)}",
         lambda: f"/fhir/Observation?subject=Patient/{rng.choice(patients)}&_count=20",
-        lambda: f"/fhir/Observation?subject=Patient/{rng.choice(patients)}&code={rng.choice(codes)}&_sort=-date&_count=10",
+        lambda: f"/fhir/Observation?subject=Patient/{rng.choice(patients)}&code={rng.choice(codes)}"
+        "&_sort=-date&_count=10",
         lambda: f"/fhir/Condition?patient={rng.choice(patients)}",
         lambda: f"/fhir/Encounter?subject={rng.choice(patients)}&date=ge2015-01-01&_count=20",
         lambda: f"/fhir/Patient?family={rng.choice(families)}&_count=10",
@@ -283,7 +275,7 @@ def latency(server: Server, paths: list[str], connections: int, seconds: int, fo
          "-s", str(script), f"http://127.0.0.1:{server.port}"],
         env={**os.environ, "KIZUNA_PATHS": str(paths_file)}, capture_output=True, text=True, check=True,
     )
-    line = next(l for l in result.stdout.splitlines() if l.startswith("JSON "))
+    line = next(row for row in result.stdout.splitlines() if row.startswith("JSON "))
     stats = json.loads(line[5:])
     stats["connections"] = connections
     stats["per_second"] = round(stats["requests"] / stats["seconds"])
@@ -319,8 +311,9 @@ def main() -> None:
 
     if "transaction" not in args.skip:
         url = fresh_database(args.backend, work, "tx")
-        subprocess.run([KIZUNA, "db", "upgrade"], env={**os.environ, "KIZUNA_DATABASE_URL": url}, check=True, capture_output=True)
-        server = Server(url, workers, work / "var")
+        subprocess.run([KIZUNA, "db", "upgrade"], env={**os.environ, "KIZUNA_DATABASE_URL": url},
+                       check=True, capture_output=True)
+        server = start_server(url, workers, work / "var")
         try:
             results["transaction_ingest"] = transaction_ingest(server, bundle_files, args.clients)
         finally:
@@ -338,7 +331,7 @@ def main() -> None:
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute("ANALYZE")
 
-    server = Server(url, args.workers, work / "var")
+    server = start_server(url, args.workers, work / "var")
     try:
         paths = search_paths(url)
         latency(server, paths, 16, 5, work)  # warm the caches

@@ -36,6 +36,14 @@ def database(backend: str, work: Path) -> str:
     return f"{PG_BASE}?options=-csearch_path%3Dbench_ingest"
 
 
+def analyze(url: str) -> None:
+    """Refresh planner statistics between formats, as autovacuum would (it is off on the
+    benchmark machine's PostgreSQL)."""
+    if url.startswith("postgresql"):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+
+
 def main() -> None:
     from kizuna.ingest.parallel import ingest_parallel
     from kizuna.store.migrate import upgrade
@@ -76,6 +84,7 @@ def main() -> None:
         results["formats"][name] = row
         print(name, row, flush=True)
         del report
+        analyze(url)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"ingest-{args.backend}.json").write_text(json.dumps(results, indent=2))
 

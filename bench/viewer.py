@@ -7,8 +7,10 @@ The person: the showcase patient (tests/viewer/showcase.py) with ``--years`` (10
 from the SS-MIX2 hospital, the receipt clinic, the お薬手帳 pharmacy and ``--clinics`` (3)
 more clinics, all ingested by the real pipeline. A physician with consent and a responder
 with an emergency grant, both logged in with password and TOTP, then fetch the summary and
-the emergency page from C concurrent client threads (``--concurrency 8 16 32``) for
-``--seconds`` each. Reported per page and level: client latency p50/p95/p99, the server
+the emergency page from C concurrent client threads (``--concurrency 1 8 32``) for
+``--seconds`` each, against ``kizuna serve --workers`` (2) in its own process: first with
+the chart cache off (every request builds the chart, as on a first visit), then on.
+Reported per page and level: client latency p50/p95/p99, the server
 time of the page (its ``Server-Timing`` header: fetch, compose, render) p50/p95/p99, and
 throughput. Results go to bench/out/viewer-<backend>.json and are printed as a table.
 Traffic stays on 127.0.0.1; every loop is bounded in time.
@@ -33,8 +35,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import LiveServer  # noqa: E402
-from tests.viewer.conftest import make_accounts, totp_now, viewer_app  # noqa: E402
+from bench.served import Server  # noqa: E402
+from tests.viewer.conftest import make_accounts, totp_now  # noqa: E402
 from tests.viewer.showcase import build  # noqa: E402
 
 from kizuna.store.db import Database  # noqa: E402
@@ -110,7 +112,8 @@ def _load(clients: list[httpx.Client], path: str, seconds: float) -> dict[str, A
             "server_mean_ms": round(statistics.fmean(server), 1) if server else 0.0}
 
 
-def run(backend: str, years: int, clinics: int, levels: list[int], seconds: float) -> dict[str, Any]:
+def run(backend: str, years: int, clinics: int, levels: list[int], seconds: float,
+        workers: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="kizuna-viewer-bench-"))
     url, drop = _database(backend, tmp)
     try:
@@ -122,31 +125,36 @@ def run(backend: str, years: int, clinics: int, levels: list[int], seconds: floa
             rows = tx.fetchall("SELECT COUNT(*) FROM resources WHERE patient_key IS NOT NULL")
         built = time.perf_counter() - started
         accounts = make_accounts(db, tmp / "var", show.patient_id)
-        server = LiveServer(viewer_app(url, tmp / "var"))
-        try:
-            doctor = _login(server.url, accounts["physician"])
-            consent = doctor.post(f"/viewer/patients/{show.patient_id}/consent",
-                                  data={"scope": "facility"})
-            assert consent.status_code == 303
-            responder = _login(server.url, accounts["emergency"])
-            declared = responder.post(f"/viewer/patients/{show.patient_id}/emergency",
-                                      data={"reason": "benchmark: emergency page load"})
-            assert declared.status_code == 303
-            result: dict[str, Any] = {"backend": backend, "years": years,
-                                      "facilities": 3 + clinics, "resources": rows[0][0],
-                                      "build_seconds": round(built, 1), "levels": {}}
-            pages = {"summary": f"/viewer/patients/{show.patient_id}",
-                     "emergency": f"/emergency/{show.patient_id}"}
-            for level in levels:
-                for page, path in pages.items():
-                    base = doctor if page == "summary" else responder
-                    clients = [base] + [_clone(base, server.url) for _ in range(level - 1)]
-                    clients[0].get(path)  # warm up
-                    result["levels"][f"{page}@{level}"] = _load(clients, path, seconds)
-            return result
-        finally:
-            server.stop()
-            db.close()
+        result: dict[str, Any] = {"backend": backend, "years": years, "workers": workers,
+                                  "facilities": 3 + clinics, "resources": rows[0][0],
+                                  "build_seconds": round(built, 1), "levels": {}}
+        pages = {"summary": f"/viewer/patients/{show.patient_id}",
+                 "emergency": f"/emergency/{show.patient_id}"}
+        for mode in ("cold", "cached"):
+            # cold: every request builds the chart (a first visit); cached: a chart of the
+            # same visibility and data version is reused (the page opened again).
+            server = Server(url, tmp / "var", workers,
+                            KIZUNA_VIEWER_CHART_CACHE="0" if mode == "cold" else "64")
+            try:
+                doctor = _login(server.url, accounts["physician"])
+                consent = doctor.post(f"/viewer/patients/{show.patient_id}/consent",
+                                      data={"scope": "facility"})
+                assert consent.status_code == 303
+                responder = _login(server.url, accounts["emergency"])
+                declared = responder.post(f"/viewer/patients/{show.patient_id}/emergency",
+                                          data={"reason": "benchmark: emergency page load"})
+                assert declared.status_code == 303
+                for level in levels:
+                    for page, path in pages.items():
+                        base = doctor if page == "summary" else responder
+                        clients = [base] + [_clone(base, server.url) for _ in range(level - 1)]
+                        for client in clients:
+                            client.get(path)  # warm up every worker and connection
+                        result["levels"][f"{page}@{level} {mode}"] = _load(clients, path, seconds)
+            finally:
+                server.stop()
+        db.close()
+        return result
     finally:
         if drop:
             drop()
@@ -163,20 +171,21 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--clinics", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16, 32])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=2, help="kizuna serve --workers")
     args = parser.parse_args()
-    result = run(args.backend, args.years, args.clinics, args.concurrency, args.seconds)
+    result = run(args.backend, args.years, args.clinics, args.concurrency, args.seconds, args.workers)
     out = ROOT / "bench" / "out" / f"viewer-{args.backend}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"{args.backend}: {result['resources']} resources, {result['facilities']} facilities, "
           f"{result['years']} years")
-    print(f"{'page@clients':<16}{'rps':>8}{'lat p50':>9}{'p95':>8}{'p99':>8}"
+    print(f"{'page@clients mode':<24}{'rps':>8}{'lat p50':>9}{'p95':>8}{'p99':>8}"
           f"{'srv p50':>9}{'p95':>8}{'p99':>8}{'err':>5}")
     for key, row in result["levels"].items():
         lat, srv = row["latency_ms"], row["server_ms"]
-        print(f"{key:<16}{row['throughput_rps']:>8}{lat['p50']:>9}{lat['p95']:>8}{lat['p99']:>8}"
+        print(f"{key:<24}{row['throughput_rps']:>8}{lat['p50']:>9}{lat['p95']:>8}{lat['p99']:>8}"
               f"{srv['p50']:>9}{srv['p95']:>8}{srv['p99']:>8}{row['errors']:>5}")
 
 

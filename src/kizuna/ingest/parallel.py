@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kizuna.ingest import registry
 from kizuna.ingest.base import Failure, Location
-from kizuna.ingest.pipeline import FormatReport, Pipeline
+from kizuna.ingest.pipeline import GROUP_UNITS, FormatReport, Pipeline
 from kizuna.ingest.ssmix2.storage import patient_directories
 from kizuna.store.db import Database
 
@@ -34,10 +34,27 @@ def work_items(paths: list[Path], facility: str | None) -> list[Item]:
     return items
 
 
+def chunked(items: list[Item]) -> list[list[Item]]:
+    """Work in chunks of up to CHUNK items, never mixing folders: a facility's files (its
+    months of receipts, say) go to one worker, since they name the same patients and two
+    workers writing the same patient would wait for each other."""
+    by_folder: dict[tuple[str, str], list[Item]] = {}
+    for item in items:
+        folder = str(Path(item[2]).parent) if item[1] == "file" else "patients"
+        by_folder.setdefault((item[0], folder), []).append(item)
+    chunks: list[list[Item]] = []
+    for group in by_folder.values():
+        size = len(group) if group[0][1] == "file" else CHUNK
+        chunks += [group[i : i + size] for i in range(0, len(group), size)]
+    return chunks
+
+
 def run_items(url: str, facility: str | None, items: list[Item]) -> dict[str, FormatReport]:
     """One worker's share (also usable in-process)."""
     db = Database(url)
-    pipeline = Pipeline(db, facility_code=facility)
+    # One transaction per group: locks on shared rows (a patient seen at two facilities)
+    # are held briefly, so workers rarely wait for each other.
+    pipeline = Pipeline(db, facility_code=facility, batch_size=GROUP_UNITS)
     adapters = {a.name: a for a in pipeline.adapters}
     for name, kind, path in items:
         target = Path(path)
@@ -73,14 +90,13 @@ def ingest_parallel(
     facility: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, FormatReport]:
-    items = work_items(paths, facility)
-    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = chunked(work_items(paths, facility))
     reports: dict[str, FormatReport] = {}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_items, url, facility, chunk) for chunk in chunks]
+        futures = {pool.submit(run_items, url, facility, chunk): len(chunk) for chunk in chunks}
         for future in as_completed(futures):
             merge(reports, future.result())
             if progress:
-                progress(CHUNK)
+                progress(futures[future])
     return reports

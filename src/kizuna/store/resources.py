@@ -95,13 +95,23 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
-def key_filter(keys: Sequence[Key], alias: str = "") -> tuple[str, list[str]]:
-    """``(res_type, res_id) IN (...)`` grouped by type so both backends use the key index."""
+def key_filter(keys: Sequence[Key], alias: str = "", dialect: str = "sqlite") -> tuple[str, list[Any]]:
+    """``(res_type, res_id) IN (...)`` in a form that makes both backends use the key index.
+
+    On PostgreSQL the keys are two arrays joined to the table, so the plan is one index probe
+    per key whatever the statistics say; an ``OR`` of per-type ``IN`` lists let the planner,
+    with statistics that had not yet seen a type, scan every row of that type instead.
+    """
+    if dialect == "postgresql":
+        return (
+            f"(({alias}res_type, {alias}res_id) IN (SELECT * FROM unnest(?::text[], ?::text[])))",
+            [[k[0] for k in keys], [k[1] for k in keys]],
+        )
     by_type: dict[str, list[str]] = {}
     for res_type, res_id in keys:
         by_type.setdefault(res_type, []).append(res_id)
     clauses: list[str] = []
-    params: list[str] = []
+    params: list[Any] = []
     for res_type, ids in by_type.items():
         marks = ",".join("?" * len(ids))
         clauses.append(f"({alias}res_type = ? AND {alias}res_id IN ({marks}))")
@@ -115,7 +125,7 @@ def heads(tx: Tx, keys: Sequence[Key], lock: bool = False) -> dict[Key, Head]:
     found: dict[Key, Head] = {}
     suffix = " FOR UPDATE" if lock and tx.dialect == "postgresql" else ""
     for chunk in _chunks(list(dict.fromkeys(keys))):
-        where, params = key_filter(chunk)
+        where, params = key_filter(chunk, dialect=tx.dialect)
         sql = (
             "SELECT res_type, res_id, version, deleted, hash, patient_key "
             f"FROM resources WHERE {where}{suffix}"
@@ -129,7 +139,7 @@ def current(tx: Tx, keys: Sequence[Key]) -> dict[Key, Version]:
     """The current stored version of each existing key (deleted ones included)."""
     found: dict[Key, Version] = {}
     for chunk in _chunks(list(dict.fromkeys(keys))):
-        where, params = key_filter(chunk)
+        where, params = key_filter(chunk, dialect=tx.dialect)
         for row in tx.fetchall(f"SELECT {_COLS} FROM resources WHERE {where}", params):
             found[(row[0], row[1])] = Version.from_row(row)
     return found
@@ -150,7 +160,7 @@ def version_of(tx: Tx, key: Key, version: int) -> Version | None:
 def archive(tx: Tx, keys: Sequence[Key]) -> None:
     """Move the current versions of ``keys`` to history and drop their index rows."""
     for chunk in _chunks(list(keys)):
-        where, params = key_filter(chunk)
+        where, params = key_filter(chunk, dialect=tx.dialect)
         tx.execute(
             f"INSERT INTO resource_history ({_COLS}) SELECT {_COLS} FROM resources WHERE {where}",
             params,

@@ -7,6 +7,7 @@ patient; they are read here in at most three batched queries (no query per item)
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -24,7 +25,8 @@ from kizuna.viewer.compose.fields import facility_code_of
 MAX_IDS = 500
 
 
-CACHE_SIZE = 64
+#: charts kept per process (``KIZUNA_VIEWER_CHART_CACHE``; 0 builds every chart afresh)
+CACHE_SIZE = int(os.environ.get("KIZUNA_VIEWER_CHART_CACHE", "64"))
 _charts: OrderedDict[tuple[Any, ...], Chart] = OrderedDict()
 _lock = threading.Lock()
 

@@ -1,0 +1,80 @@
+"""`kizuna ingest --workers N`: the work is split without splitting a facility's files, and
+several workers store exactly what one process stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from kizuna.ingest.parallel import CHUNK, chunked, ingest_parallel, work_items
+from kizuna.ingest.pipeline import Pipeline
+from kizuna.store.db import Database
+from kizuna.store.migrate import upgrade
+from kizuna.synth.config import SynthConfig
+from kizuna.synth.generate import generate
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synth-parallel")
+    generate(SynthConfig(40, 3, root, workers=1))
+    return root
+
+
+def test_chunks_keep_each_folder_together(population: Path) -> None:
+    items = work_items([population / "uke", population / "ssmix2"], None)
+    chunks = chunked(items)
+    assert sorted(i for c in chunks for i in c) == sorted(items)  # each item exactly once
+    owner: dict[str, int] = {}
+    for number, chunk in enumerate(chunks):
+        for fmt, kind, path in chunk:
+            if kind == "file":
+                folder = str(Path(path).parent)
+                assert owner.setdefault(folder, number) == number, folder
+            else:
+                assert fmt == "ssmix2" and len(chunk) <= CHUNK
+
+
+def _state(url: str) -> tuple[set[tuple[str, str, str]], dict[str, list[str]]]:
+    """Every current resource's key and content hash, and each Patient's identifiers."""
+    db = Database(url)
+    try:
+        with db.read() as tx:
+            rows = tx.fetchall("SELECT res_type, res_id, hash, content FROM resources WHERE deleted = 0")
+    finally:
+        db.close()
+    keys = {(r[0], r[1], r[2]) for r in rows if r[0] != "Patient"}
+    patients = {
+        r[1]: sorted(f"{i.get('system')}|{i.get('value')}" for i in orjson.loads(r[3]).get("identifier", []))
+        for r in rows
+        if r[0] == "Patient"
+    }
+    return keys, patients
+
+
+def test_two_workers_store_what_one_process_stores(
+    population: Path, database_url: str, tmp_path: Path
+) -> None:
+    sources = [population / "uke", population / "jahis-tc", population / "ssmix2"]
+    reports = ingest_parallel(database_url, sources, workers=2)
+    assert sum(r.quarantined for r in reports.values()) == 0
+
+    reference = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    upgrade(reference)
+    db = Database(reference)
+    single = Pipeline(db).ingest_paths(sources)
+    db.close()
+
+    for name, report in single.items():
+        assert reports[name].units == report.units, name
+        assert reports[name].created == report.created, name
+    parallel_keys, parallel_patients = _state(database_url)
+    single_keys, single_patients = _state(reference)
+    assert parallel_keys == single_keys
+    assert parallel_patients == single_patients
+
+    again = ingest_parallel(database_url, sources, workers=2)  # nothing new: nothing written
+    assert all(r.created == 0 and r.updated == 0 and r.deleted == 0 for r in again.values())
+    assert _state(database_url) == (parallel_keys, parallel_patients)
