@@ -118,13 +118,23 @@ def _write_ndjson(folder: Path, number: int, lines: list[bytes]) -> Path:
 def fresh_database(backend: str, folder: Path, name: str) -> str:
     if backend == "sqlite":
         path = folder / f"{name}.sqlite3"
-        path.unlink(missing_ok=True)
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
         return f"sqlite:///{path}"
     schema = f"bench_{name}"
     with psycopg.connect(PG_BASE, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return f"{PG_BASE}?options=-csearch_path%3D{schema}"
+
+
+def kept_database(backend: str, folder: Path, name: str) -> str:
+    if backend == "sqlite":
+        path = folder / f"{name}.sqlite3"
+        if not path.is_file():
+            sys.exit(f"{path} does not exist: run once without --skip bulk, with --keep")
+        return f"sqlite:///{path}"
+    return f"{PG_BASE}?options=-csearch_path%3Dbench_{name}"
 
 
 def start_server(url: str, workers: int, data_dir: Path) -> Server:
@@ -298,7 +308,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kizuna-bench")
-    parser.add_argument("--skip", nargs="*", default=[])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        help="phases to skip: transaction; bulk (search the database kept by --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     args = parser.parse_args()
     work = args.work
@@ -320,11 +331,14 @@ def main() -> None:
             server.stop()
         print("transaction ingest", results["transaction_ingest"], flush=True)
 
-    url = fresh_database(args.backend, work, "bulk")
-    processes = 2 if args.backend == "postgresql" else 1
-    results["bulk_import"] = bulk_import(url, ndjson_files, processes)
-    print("bulk import", results["bulk_import"], flush=True)
-    if args.backend == "postgresql":
+    if "bulk" in args.skip:  # search the database an earlier run bulk-loaded (kept with --keep)
+        url = kept_database(args.backend, work, "bulk")
+    else:
+        url = fresh_database(args.backend, work, "bulk")
+        processes = 2 if args.backend == "postgresql" else 1
+        results["bulk_import"] = bulk_import(url, ndjson_files, processes)
+        print("bulk import", results["bulk_import"], flush=True)
+    if args.backend == "postgresql" and "bulk" not in args.skip:
         results["bare_copy"] = bare_copy(ndjson_files)
         print("bare copy", results["bare_copy"], flush=True)
         results["bulk_vs_bare"] = round(results["bulk_import"]["per_second"] / results["bare_copy"]["per_second"], 3)

@@ -9,6 +9,7 @@ The package is fetched with ``npm pack`` into ~/.cache/kizuna the first time.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -21,17 +22,29 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "fhir" / "r4-examples.m
 
 
 def package_dir() -> Path:
+    """The unpacked package, fetched once. Concurrent callers (parallel test workers) each
+    unpack into their own folder and rename it into place, so nobody reads a half-written
+    package."""
     target = CACHE / "hl7.fhir.r4.examples"
-    if (target / "package").is_dir():
-        return target / "package"
+    done = target / "package"
+    if done.is_dir():
+        return done
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["npm", "pack", PACKAGE, "--silent"], cwd=target, check=True, capture_output=True
-    )
-    tgz = next(target.glob("*.tgz"))
-    with tarfile.open(tgz) as archive:
-        archive.extractall(target, filter="data")
-    return target / "package"
+    work = Path(tempfile.mkdtemp(dir=target, prefix="fetch-"))
+    try:
+        subprocess.run(
+            ["npm", "pack", PACKAGE, "--silent"], cwd=work, check=True, capture_output=True
+        )
+        with tarfile.open(next(work.glob("*.tgz"))) as archive:
+            archive.extractall(work, filter="data")
+        try:
+            (work / "package").rename(done)
+        except OSError:
+            if not done.is_dir():  # not another caller's finished copy: a real failure
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return done
 
 
 def example_files() -> list[Path]:

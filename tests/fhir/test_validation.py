@@ -66,6 +66,18 @@ def test_error_example_without_standard_drug_code(jp_files: dict[str, dict[str, 
     assert errors_only(validate_jp(resource, accept_hot=True)) == []
 
 
+def test_a_drug_coding_whose_system_is_not_a_string_is_reported_not_raised(
+    jp_files: dict[str, dict[str, Any]],
+) -> None:
+    resource = copy.deepcopy(jp_files[ERROR_EXAMPLES[0]])
+    coding = resource["medicationCodeableConcept"]["coding"][0]
+    coding["system"] = [coding["system"]]  # a list where a uri belongs (found by hypothesis)
+    structural = [(i.severity, i.expression) for i in validate(resource)]
+    assert ("warning", "MedicationRequest.medicationCodeableConcept.coding[0].system") in structural
+    jp = errors_only(validate_jp(resource, accept_hot=True))
+    assert [i.expression for i in jp] == ["MedicationRequest.medicationCodeableConcept.coding"]
+
+
 def test_error_example_with_wrong_general_order_code(
     jp_files: dict[str, dict[str, Any]], shared_data: Path
 ) -> None:

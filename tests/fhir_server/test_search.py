@@ -330,6 +330,48 @@ def test_reference_search(fhir: httpx.Client, loaded: dict[str, list[Resource]])
     )
 
 
+def test_clauses_combine_as_and_whichever_drives_the_query(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    """On SQLite one clause is an ``IN`` and the rest per-row ``EXISTS`` probes; every mix of
+    positive, negated and range clauses must still be their plain conjunction."""
+    observation = next(o for o in loaded["Observation"] if o.get("valueQuantity"))
+    coding = observation["code"]["coding"][0]
+    system, code = coding["system"], coding["code"]
+    patient = observation["subject"]["reference"]
+    year = _effective(observation)[:4]
+    subject = lambda r: r.get("subject", {}).get("reference") == patient  # noqa: E731
+    found = _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"subject": patient, "code": f"{system}|{code}", "date": f"ge{year}"},
+        lambda r: subject(r) and _has_code(r, system, code) and _effective(r)[:4] >= year,
+    )
+    assert observation["id"] in found
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"date": f"lt{year}", "code:not": f"{system}|{code}", "subject": patient},
+        lambda r: subject(r) and not _has_code(r, system, code) and _effective(r)[:4] < year,
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Encounter",
+        {"service-provider:missing": "true", "subject": patient},
+        lambda r: "serviceProvider" not in r and r["subject"]["reference"] == patient,
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {"code:not": f"{system}|{code}", "_id": f"{observation['id']},{found.pop()}"},
+        lambda r: False,  # both ids carry the code
+    )
+
+
 def test_quantity_and_number_search(fhir: httpx.Client, loaded: dict[str, list[Resource]]) -> None:
     with_value = [o for o in loaded["Observation"] if o.get("valueQuantity")]
     sample = with_value[len(with_value) // 2]["valueQuantity"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from kizuna.api.context import Services
 from kizuna.config import Settings, load
 from kizuna.fhir.outcome import FhirError, Problem
 from kizuna.fhir.repository import Repository
+from kizuna.store import statistics
 from kizuna.store.db import Database
 from kizuna.store.migrate import upgrade
 
@@ -91,8 +93,26 @@ def _routes(app: FastAPI) -> None:
         return responses.json(auth.smart_configuration_document(f"{base}/auth/token"))
 
 
+#: young-generation threshold of the garbage collector in a serving process (Python's is 700)
+GC_YOUNG = 20_000
+
+
+def settle_heap() -> None:
+    """Take what start-up loaded (definitions, masters, templates) out of the garbage
+    collector's scans, and scan young objects less often. A cold chart is tens of
+    thousands of short-lived dicts; with the defaults each page paid for repeated scans of
+    the whole start-up heap, which showed as latency spikes (``docs/performance.md``)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    db = app.state.services.db
+    if db.dialect == "sqlite":
+        statistics.refresh(db)  # SQLite gathers none by itself; searches plan from them
+    settle_heap()
     yield
     recorder = getattr(app.state, "kizuna_audit", None)
     if recorder is not None:

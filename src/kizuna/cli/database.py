@@ -1,4 +1,4 @@
-"""``kizuna db``: schema migrations."""
+"""``kizuna db``: schema migrations and planner statistics."""
 
 from __future__ import annotations
 
@@ -18,3 +18,18 @@ def upgrade() -> None:
     url = load().database_url
     run(url)
     Console().print(f"schema at {', '.join(sorted(current_heads(url)))}")
+
+
+@app.command("analyze")
+def analyze() -> None:
+    """Refresh the query planner's statistics (after loading much data into a live store)."""
+    from kizuna.config import load
+    from kizuna.store import statistics
+    from kizuna.store.db import Database
+
+    db = Database(load().database_url)
+    try:
+        seconds = statistics.refresh(db)
+    finally:
+        db.close()
+    Console().print(f"planner statistics refreshed in {seconds:.2f} s")

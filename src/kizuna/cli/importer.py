@@ -17,6 +17,7 @@ def import_files(
     from kizuna.config import load
     from kizuna.fhir import bulk
     from kizuna.fhir.repository import Repository
+    from kizuna.store import statistics
     from kizuna.store.db import Database
     from kizuna.store.migrate import upgrade
 
@@ -38,6 +39,8 @@ def import_files(
         for path in files:
             progress.update(task, description=path.name[:40])
             reports.append(bulk.load_file(repo, path, lambda n: progress.advance(task, n)))
+        progress.update(task, description="planner statistics")
+        statistics.refresh(repo.db)  # searches plan from them; a bulk load outdates them
     console.print(_summary(reports))
     for report in reports:
         for message in report.errors[:20]:

@@ -39,7 +39,7 @@ class Page:
 
 
 def count(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> int:
-    sql, params = build.select_count(query, limits(query.res_type))
+    sql, params = build.select_count(query, limits(query.res_type), tx.dialect)
     row = tx.fetchone(sql, params)
     return int(row[0]) if row else 0
 
@@ -51,7 +51,7 @@ def search(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> Page:
         return page
     if query.count > 0:
         sql, params = build.select_page(
-            query, limits(query.res_type), query.count + 1, query.offset
+            query, limits(query.res_type), query.count + 1, query.offset, tx.dialect
         )
         rows = tx.fetchall(sql, params)
         page.has_next = len(rows) > query.count

@@ -4,10 +4,18 @@ The main query reads ``resources r`` and adds one ``r.res_id [NOT] IN (subquery)
 clause. Subqueries read one index table through its ``(res_type, param, value)`` index,
 so every condition is an index range scan on both backends. Chains and ``_has`` nest one
 subquery in another.
+
+On SQLite only the clause most likely to narrow the search (``DRIVING_RANK``) is an
+``IN``; the others become ``EXISTS`` probes on the index table's ``(res_type, res_id)``
+index, one per candidate row. SQLite otherwise built the full id list of every clause
+(every Encounter since 2015, say) before intersecting, and without fresh statistics it
+could pick the broadest clause to drive the query. PostgreSQL plans the ``IN`` form as
+semi-joins from its statistics and keeps it.
 """
 
 from __future__ import annotations
 
+import re
 from types import ModuleType
 from typing import Any
 
@@ -115,13 +123,59 @@ def clause_ids(clause: Clause) -> tuple[Condition, bool]:
     return ids, clause.modifier == "not"
 
 
-def where_clause(query: SearchQuery, extra: list[Condition]) -> Condition:
+#: how well a kind of clause narrows a search, best first (the SQLite driving clause)
+DRIVING_RANK = {
+    "id": 0,
+    "reference": 1,
+    "token": 1,
+    "uri": 1,
+    "string": 2,
+    "chain": 3,
+    "has": 3,
+    "quantity": 4,
+    "number": 4,
+    "date": 5,
+    "lastUpdated": 6,
+}
+_INDEX_IDS = re.compile(r"SELECT i\.res_id FROM (sp_\w+) i WHERE ")
+
+
+def _driving(query: SearchQuery) -> int | None:
+    """The position of the clause that should drive the query: positive, and narrowest."""
+    ranked = [
+        (DRIVING_RANK.get(c.kind, 7) if c.modifier != "missing" else 8, n)
+        for n, c in enumerate(query.clauses)
+        if c.modifier != "not" and not (c.modifier == "missing" and c.values[0] == "true")
+    ]
+    return min(ranked)[1] if ranked else None
+
+
+def _probe(sql: str) -> str | None:
+    """An index-id subquery as a per-row ``EXISTS`` probe (same parameters), else None."""
+    found = _INDEX_IDS.match(sql)
+    if found is None:
+        return None
+    table = found[1]  # probed through its (res_type, res_id) index, whatever the statistics
+    return (
+        f"SELECT 1 FROM {table} i INDEXED BY ix_{table[3:]}_res "
+        f"WHERE i.res_id = r.res_id AND {sql[found.end() :]}"
+    )
+
+
+def where_clause(
+    query: SearchQuery, extra: list[Condition], dialect: str = "postgresql"
+) -> Condition:
     """The WHERE of the main query over ``resources r``."""
     parts = ["r.res_type = ?", "r.deleted = 0"]
     params: list[Any] = [query.res_type]
-    for clause in query.clauses:
+    driver = _driving(query) if dialect == "sqlite" else None
+    for n, clause in enumerate(query.clauses):
         (sql, args), negate = clause_ids(clause)
-        parts.append(f"r.res_id {'NOT IN' if negate else 'IN'} ({sql})")
+        probe = _probe(sql) if dialect == "sqlite" and n != driver else None
+        if probe is not None:
+            parts.append(f"{'NOT ' if negate else ''}EXISTS ({probe})")
+        else:
+            parts.append(f"r.res_id {'NOT IN' if negate else 'IN'} ({sql})")
         params.extend(args)
     for sql, args in extra:
         parts.append(sql)
@@ -156,8 +210,10 @@ def order_clause(query: SearchQuery) -> Condition:
     return ", ".join(parts), params
 
 
-def select_page(query: SearchQuery, extra: list[Condition], limit: int, offset: int) -> Condition:
-    where, params = where_clause(query, extra)
+def select_page(
+    query: SearchQuery, extra: list[Condition], limit: int, offset: int, dialect: str
+) -> Condition:
+    where, params = where_clause(query, extra, dialect)
     order, order_params = order_clause(query)
     sql = (
         "SELECT r.res_type, r.res_id, r.content FROM resources r "
@@ -166,6 +222,6 @@ def select_page(query: SearchQuery, extra: list[Condition], limit: int, offset: 
     return sql, [*params, *order_params, limit, offset]
 
 
-def select_count(query: SearchQuery, extra: list[Condition]) -> Condition:
-    where, params = where_clause(query, extra)
+def select_count(query: SearchQuery, extra: list[Condition], dialect: str) -> Condition:
+    where, params = where_clause(query, extra, dialect)
     return f"SELECT COUNT(*) FROM resources r WHERE {where}", params

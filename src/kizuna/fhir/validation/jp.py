@@ -221,9 +221,15 @@ def _profile_names(resource: dict[str, Any]) -> set[str]:
 
 
 def _codings(concept: Any) -> list[dict[str, Any]]:
+    """The codings JP rules can read: objects whose system, if any, is a string (anything
+    else is the structural validator's to report)."""
     if type(concept) is not dict:
         return []
-    return [c for c in _list(concept.get("coding")) if type(c) is dict]
+    return [
+        c
+        for c in _list(concept.get("coding"))
+        if type(c) is dict and type(c.get("system", "")) is str
+    ]
 
 
 def _check_lab_result(resource: dict[str, Any], where: str, issues: list[Issue]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from kizuna.fhir import jpcore
@@ -23,6 +24,11 @@ def parse_date(value: Any) -> date | None:
     """The calendar date of a FHIR date/dateTime (the local date as written)."""
     if not isinstance(value, str) or len(value) < 4:
         return None
+    return _calendar_date(value)
+
+
+@lru_cache(maxsize=16384)
+def _calendar_date(value: str) -> date | None:
     try:
         if len(value) == 4:
             return date(int(value), 1, 1)
