@@ -51,6 +51,8 @@ def shared_data() -> Path:
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from typing import Any  # noqa: E402
 
 PG_URL = os.environ.get("KIZUNA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -108,6 +110,21 @@ def _make_url(backend: str, made: dict[str, str], tmp: pytest.TempPathFactory) -
     return url
 
 
+@contextmanager
+def sqlite_triggers_off(tx: Any, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the tables' SQLite triggers, and create them again as they were."""
+    marks = ",".join("?" * len(tables))
+    triggers = tx.fetchall(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})",
+        tables,
+    )
+    for name, _ in triggers:
+        tx.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in triggers:
+        tx.execute(sql)
+
+
 def _empty_tables(url: str) -> None:
     from kizuna.store.db import Database
 
@@ -118,8 +135,11 @@ def _empty_tables(url: str) -> None:
                 names = [
                     r[0] for r in tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
                 ]
-                for name in names:
-                    if name != "alembic_version" and not name.startswith("sqlite_"):
+                tables = tuple(
+                    n for n in names if n != "alembic_version" and not n.startswith("sqlite_")
+                )
+                with sqlite_triggers_off(tx, tables):  # append-only tables refuse DELETE
+                    for name in tables:
                         tx.execute(f'DELETE FROM "{name}"')
             else:
                 names = [

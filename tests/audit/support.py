@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.conftest import sqlite_triggers_off
+
 from kizuna.audit.chain import ROW_COLUMNS, row_hash
 from kizuna.audit.event import AuditEvent
 from kizuna.audit.store import append, event_values
 from kizuna.store.db import Database, Tx
 
 TABLES = ("audit_log", "audit_patients", "audit_checkpoints")
-SQLITE_TRIGGER = (
-    "CREATE TRIGGER {t}_append_only BEFORE UPDATE ON {t} "
-    "BEGIN SELECT RAISE(ABORT, 'audit tables are append-only'); END"
-)
 AT = 1_800_000_000_000
 
 
@@ -46,16 +44,12 @@ def tamper(db: Database) -> Iterator[Tx]:
         if tx.dialect == "postgresql":
             for table in TABLES:
                 tx.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        else:
-            for table in TABLES:
-                tx.execute(f"DROP TRIGGER IF EXISTS {table}_append_only")
-        yield tx
-        if tx.dialect == "postgresql":
+            yield tx
             for table in TABLES:
                 tx.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         else:
-            for table in TABLES:
-                tx.execute(SQLITE_TRIGGER.format(t=table))
+            with sqlite_triggers_off(tx, TABLES):
+                yield tx
 
 
 def move(tx: Tx, old: int, new: int) -> None:
