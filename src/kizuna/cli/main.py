@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from kizuna.cli import (
@@ -24,6 +26,7 @@ app = typer.Typer(
     help="Kizuna: Japan's shared health record and emergency information service.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
@@ -39,5 +42,27 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(database.app, name="db")
 
 
+def describe(exc: BaseException) -> str:
+    """One line naming what failed: the driver's own message for database errors (not the
+    statement and its parameters, which may hold patient data)."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0] if text else 'no message'}"
+
+
+def main() -> None:
+    """The ``kizuna`` entry point: a failure is one line on stderr and exit status 1, not a
+    traceback (``KIZUNA_DEBUG=1`` shows the traceback)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:
+        if os.environ.get("KIZUNA_DEBUG"):
+            raise
+        typer.echo(f"kizuna: {describe(exc)}", err=True)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

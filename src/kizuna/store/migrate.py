@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from kizuna.store.db import DatabaseUrl
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -27,6 +29,9 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Apply every pending migration of every module branch."""
+    target = DatabaseUrl.parse(url)
+    if target.path is not None:  # a new SQLite file may sit in a folder not made yet
+        target.path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "heads")
 
 
