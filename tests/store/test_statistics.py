@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,3 +65,27 @@ def _count(tx: Any, table: str) -> int:
     row = tx.fetchone(f"SELECT COUNT(*) FROM {table}")
     assert row is not None and row[0] > 0
     return int(row[0])
+
+
+def test_a_sqlite_store_gathers_statistics_as_it_grows(tmp_path: Path) -> None:
+    from kizuna.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'grows.sqlite3'}"
+    upgrade(url)
+    db = Database(url)
+    db.analyze_every = 4
+    repo = Repository(db)
+    try:
+        patient = repo.create({"resourceType": "Patient", "gender": "other"})  # write 1
+        for code in ("718-7", "2345-7"):  # writes 2 and 3: no statistics yet
+            repo.create(_observation(patient.res_id, code))
+        with db.read() as tx:
+            assert tx.fetchall("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'") == []
+        repo.create(_observation(patient.res_id, "2093-3"))  # write 4
+        with db.read() as tx:
+            stats = dict(
+                tx.fetchall("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'sp_reference'")
+            )
+            assert stats["ix_reference_res"].split()[0] == str(_count(tx, "sp_reference"))
+    finally:
+        db.close()

@@ -4,7 +4,9 @@ Search queries pick their indexes from these statistics. SQLite never gathers th
 itself, and without them it chose, for ``Encounter?subject=…&date=ge2015``, to scan every
 Encounter reference rather than the one patient's (seconds instead of milliseconds on a
 million resources). A sampled ``ANALYZE`` (``analysis_limit``) reads a bounded number of
-rows per index, so it takes tens of milliseconds even on a database of gigabytes.
+rows per index, so it takes tens of milliseconds even on a database of gigabytes; a SQLite
+``Database`` also runs it after every ``SQLITE_ANALYZE_EVERY`` committed writes, so a
+server that started on an empty file does not plan from no statistics for ever.
 PostgreSQL's autovacuum keeps its own statistics; it is asked explicitly only after a
 bulk load, which would otherwise run on estimates until autovacuum catches up.
 """
@@ -14,10 +16,7 @@ from __future__ import annotations
 import logging
 import time
 
-from kizuna.store.db import Database
-
-#: rows sampled per index by SQLite's ANALYZE
-SQLITE_SAMPLE_ROWS = 1000
+from kizuna.store.db import SQLITE_ANALYZE_ROWS, Database
 
 log = logging.getLogger("kizuna.store")
 
@@ -27,7 +26,7 @@ def refresh(db: Database) -> float:
     started = time.perf_counter()
     with db.transaction() as tx:
         if tx.dialect == "sqlite":
-            tx.execute(f"PRAGMA analysis_limit={SQLITE_SAMPLE_ROWS}")
+            tx.execute(f"PRAGMA analysis_limit={SQLITE_ANALYZE_ROWS}")
             tx.execute("ANALYZE")
         else:  # this schema's tables only; never wait on a table another session locks
             rows = tx.fetchall(
