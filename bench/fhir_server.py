@@ -40,12 +40,12 @@ import orjson
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from databases import PG_BASE, fresh_database, kept_database
 from served import KIZUNA, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHEA = ROOT / "samples" / "synthea-r4"
 OUT = ROOT / "bench" / "out"
-PG_BASE = os.environ.get("KIZUNA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 UUID_RE = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -113,28 +113,6 @@ def _write_ndjson(folder: Path, number: int, lines: list[bytes]) -> Path:
 
 
 # -- databases and servers ----------------------------------------------------------------------
-
-
-def fresh_database(backend: str, folder: Path, name: str) -> str:
-    if backend == "sqlite":
-        path = folder / f"{name}.sqlite3"
-        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            stale.unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    schema = f"bench_{name}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{PG_BASE}?options=-csearch_path%3D{schema}"
-
-
-def kept_database(backend: str, folder: Path, name: str) -> str:
-    if backend == "sqlite":
-        path = folder / f"{name}.sqlite3"
-        if not path.is_file():
-            sys.exit(f"{path} does not exist: run once without --skip bulk, with --keep")
-        return f"sqlite:///{path}"
-    return f"{PG_BASE}?options=-csearch_path%3Dbench_{name}"
 
 
 def start_server(url: str, workers: int, data_dir: Path) -> Server:

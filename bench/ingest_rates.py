@@ -13,40 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.databases import fresh_database  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
-PG_BASE = os.environ.get("KIZUNA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 FORMATS = ("ssmix2", "uke", "jahis-tc", "jahis-rx", "checkup", "fhir")
-
-
-def database(backend: str, work: Path) -> str:
-    if backend == "sqlite":
-        path = work / "ingest.sqlite3"
-        path.unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute('DROP SCHEMA IF EXISTS "bench_ingest" CASCADE')
-        conn.execute('CREATE SCHEMA "bench_ingest"')
-    return f"{PG_BASE}?options=-csearch_path%3Dbench_ingest"
-
-
-def analyze(url: str) -> None:
-    """Refresh planner statistics between formats, as autovacuum would (it is off on the
-    benchmark machine's PostgreSQL)."""
-    if url.startswith("postgresql"):
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("ANALYZE")
 
 
 def main() -> None:
     from kizuna.ingest.parallel import ingest_parallel
     from kizuna.store.migrate import upgrade
+    from kizuna.store.statistics import refresh_url
     from kizuna.synth.config import SynthConfig
     from kizuna.synth.generate import generate
 
@@ -63,7 +47,7 @@ def main() -> None:
     if not (population / "truth").is_dir():
         generate(SynthConfig(patients=args.patients, seed=1, out=population, workers=2))
     generated = time.perf_counter() - started
-    url = database(args.backend, args.work)
+    url = fresh_database(args.backend, args.work, "ingest")
     upgrade(url)
     results: dict[str, Any] = {"backend": args.backend, "patients": args.patients, "workers": args.workers,
                                "cpus": os.cpu_count(), "generate_seconds": round(generated, 1), "formats": {}}
@@ -71,7 +55,6 @@ def main() -> None:
         started = time.perf_counter()
         reports = ingest_parallel(url, [population / name], args.workers)
         seconds = time.perf_counter() - started
-        report = next(iter(reports.values()), None)
         units = sum(r.units for r in reports.values())
         row = {
             "units": units,
@@ -83,8 +66,7 @@ def main() -> None:
         }
         results["formats"][name] = row
         print(name, row, flush=True)
-        del report
-        analyze(url)
+        refresh_url(url)  # as autovacuum would (it is off on the benchmark machine)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"ingest-{args.backend}.json").write_text(json.dumps(results, indent=2))
 

@@ -25,11 +25,6 @@ def analyze() -> None:
     """Refresh the query planner's statistics (after loading much data into a live store)."""
     from kizuna.config import load
     from kizuna.store import statistics
-    from kizuna.store.db import Database
 
-    db = Database(load().database_url)
-    try:
-        seconds = statistics.refresh(db)
-    finally:
-        db.close()
+    seconds = statistics.refresh_url(load().database_url)
     Console().print(f"planner statistics refreshed in {seconds:.2f} s")

@@ -215,7 +215,7 @@ class UnitWriter:
         return sorted(wanted - set(produced))
 
     def _claimed_elsewhere(self, keys: list[Key]) -> set[Key]:
-        where, params = sql.key_filter(keys, dialect=self.tx.dialect)
+        where, params = sql.key_filter(keys, self.tx.dialect)
         rows = self.tx.fetchall(
             f"SELECT res_type, res_id FROM ingest_unit_resources WHERE unit_key <> ? AND {where}",
             [self.unit.key, *params],

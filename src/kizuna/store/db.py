@@ -155,10 +155,10 @@ SQLITE_ANALYZE_EVERY = 2000
 SQLITE_ANALYZE_ROWS = 1000
 
 
-def sqlite_analyze(conn: sqlite3.Connection) -> None:
+def sqlite_analyze(target: sqlite3.Connection | Tx) -> None:
     """A sampled ANALYZE: milliseconds even on a file of gigabytes."""
-    conn.execute(f"PRAGMA analysis_limit={SQLITE_ANALYZE_ROWS}")
-    conn.execute("ANALYZE")
+    target.execute(f"PRAGMA analysis_limit={SQLITE_ANALYZE_ROWS}")
+    target.execute("ANALYZE")
 
 
 class Database:

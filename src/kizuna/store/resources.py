@@ -95,7 +95,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
-def key_filter(keys: Sequence[Key], alias: str = "", dialect: str = "sqlite") -> tuple[str, list[Any]]:
+def key_filter(keys: Sequence[Key], dialect: str, alias: str = "") -> tuple[str, list[Any]]:
     """``(res_type, res_id) IN (...)`` in a form that makes both backends use the key index.
 
     On PostgreSQL the keys are two arrays joined to the table, so the plan is one index probe
@@ -125,7 +125,7 @@ def heads(tx: Tx, keys: Sequence[Key], lock: bool = False) -> dict[Key, Head]:
     found: dict[Key, Head] = {}
     suffix = " FOR UPDATE" if lock and tx.dialect == "postgresql" else ""
     for chunk in _chunks(list(dict.fromkeys(keys))):
-        where, params = key_filter(chunk, dialect=tx.dialect)
+        where, params = key_filter(chunk, tx.dialect)
         sql = (
             "SELECT res_type, res_id, version, deleted, hash, patient_key "
             f"FROM resources WHERE {where}{suffix}"
@@ -139,7 +139,7 @@ def current(tx: Tx, keys: Sequence[Key]) -> dict[Key, Version]:
     """The current stored version of each existing key (deleted ones included)."""
     found: dict[Key, Version] = {}
     for chunk in _chunks(list(dict.fromkeys(keys))):
-        where, params = key_filter(chunk, dialect=tx.dialect)
+        where, params = key_filter(chunk, tx.dialect)
         for row in tx.fetchall(f"SELECT {_COLS} FROM resources WHERE {where}", params):
             found[(row[0], row[1])] = Version.from_row(row)
     return found
@@ -160,7 +160,7 @@ def version_of(tx: Tx, key: Key, version: int) -> Version | None:
 def archive(tx: Tx, keys: Sequence[Key]) -> None:
     """Move the current versions of ``keys`` to history and drop their index rows."""
     for chunk in _chunks(list(keys)):
-        where, params = key_filter(chunk, dialect=tx.dialect)
+        where, params = key_filter(chunk, tx.dialect)
         tx.execute(
             f"INSERT INTO resource_history ({_COLS}) SELECT {_COLS} FROM resources WHERE {where}",
             params,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 
-from kizuna.store.db import SQLITE_ANALYZE_ROWS, Database
+from kizuna.store.db import Database, sqlite_analyze
 
 log = logging.getLogger("kizuna.store")
 
@@ -26,8 +26,7 @@ def refresh(db: Database) -> float:
     started = time.perf_counter()
     with db.transaction() as tx:
         if tx.dialect == "sqlite":
-            tx.execute(f"PRAGMA analysis_limit={SQLITE_ANALYZE_ROWS}")
-            tx.execute("ANALYZE")
+            sqlite_analyze(tx)
         else:  # this schema's tables only; never wait on a table another session locks
             rows = tx.fetchall(
                 "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
@@ -37,3 +36,12 @@ def refresh(db: Database) -> float:
     elapsed = time.perf_counter() - started
     log.info("planner statistics refreshed in %.2f s", elapsed)
     return elapsed
+
+
+def refresh_url(url: str) -> float:
+    """:func:`refresh` on the database at ``url`` (for commands and scripts)."""
+    db = Database(url)
+    try:
+        return refresh(db)
+    finally:
+        db.close()

@@ -83,7 +83,7 @@ def fetch(tx: Tx, keys: Sequence[tuple[str, str]], limits: Limits = no_limits) -
     for res_type, type_keys in by_type.items():
         extra = limits(res_type)
         for start in range(0, len(type_keys), 400):
-            where, params = key_filter(type_keys[start : start + 400], "r.", tx.dialect)
+            where, params = key_filter(type_keys[start : start + 400], tx.dialect, "r.")
             conds = "".join(f" AND {c[0]}" for c in extra)
             args: list[Any] = [*params, *(a for c in extra for a in c[1])]
             rows = tx.fetchall(
