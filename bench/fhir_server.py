@@ -31,7 +31,6 @@ import tempfile
 import threading
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -158,28 +157,26 @@ def transaction_ingest(server: Server, files: list[Path], clients: int) -> dict[
             "clients": clients, "failures": failures[:5]}
 
 
-def _load_part(args: tuple[str, str]) -> tuple[int, int]:
+def bulk_import(url: str, files: list[Path], processes: int) -> dict[str, Any]:
+    """What ``kizuna import --workers P`` runs (one process loads everything when P is 1)."""
     from kizuna.fhir import bulk
     from kizuna.fhir.repository import Repository
+    from kizuna.heap import settle_heap
     from kizuna.store.db import Database
-
-    url, path = args
-    db = Database(url)
-    report = bulk.load_file(Repository(db), Path(path))
-    db.close()
-    return report.total, len(report.errors)
-
-
-def bulk_import(url: str, files: list[Path], processes: int) -> dict[str, Any]:
     from kizuna.store.migrate import upgrade
 
     upgrade(url)
     started = time.perf_counter()
-    with ProcessPoolExecutor(processes) as pool:
-        results = list(pool.map(_load_part, [(url, str(f)) for f in files]))
+    if processes > 1:
+        reports = bulk.load_files_in_workers(url, files, processes)
+    else:
+        settle_heap()
+        db = Database(url)
+        reports = [bulk.load_file(Repository(db), f) for f in files]
+        db.close()
     seconds = time.perf_counter() - started
-    total = sum(r[0] for r in results)
-    return {"resources": total, "errors": sum(r[1] for r in results), "seconds": round(seconds, 1),
+    total = sum(r.total for r in reports)
+    return {"resources": total, "errors": sum(len(r.errors) for r in reports), "seconds": round(seconds, 1),
             "per_second": round(total / seconds), "processes": processes}
 
 

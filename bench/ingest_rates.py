@@ -6,6 +6,12 @@ Writes the population with ``kizuna synth`` (seed 1), then ingests one format af
 other into an empty database with ``kizuna ingest --workers N`` semantics (the real
 pipeline: parse, map, identity, validation, storage, one savepoint per unit), timing each.
 Results go to bench/out/ingest-<backend>.json and are printed.
+
+    python bench/ingest_rates.py --patients 300 --formats ssmix2 --profile
+
+With ``--profile`` each format is ingested by this one process instead (no workers) under
+pyinstrument (``pip install pyinstrument``): the profile is printed with the number of
+statements sent to the database per unit.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kizuna-ingest-bench"))
     parser.add_argument("--formats", nargs="*", default=list(FORMATS))
+    parser.add_argument("--profile", action="store_true", help="one process under pyinstrument")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     population = args.work / f"synth-{args.patients}"
@@ -53,7 +60,10 @@ def main() -> None:
                                "cpus": os.cpu_count(), "generate_seconds": round(generated, 1), "formats": {}}
     for name in args.formats:
         started = time.perf_counter()
-        reports = ingest_parallel(url, [population / name], args.workers)
+        if args.profile:
+            reports = profiled(url, population / name)
+        else:
+            reports = ingest_parallel(url, [population / name], args.workers)
         seconds = time.perf_counter() - started
         units = sum(r.units for r in reports.values())
         row = {
@@ -69,6 +79,44 @@ def main() -> None:
         refresh_url(url)  # as autovacuum would (it is off on the benchmark machine)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"ingest-{args.backend}.json").write_text(json.dumps(results, indent=2))
+
+
+class Counted:
+    """Counts the statements every transaction of this process sends."""
+
+    def __init__(self) -> None:
+        from kizuna.store import db
+
+        self.sent = 0
+        for tx_class in (db._SqliteTx, db._PostgresTx):
+            for method in ("execute", "executemany", "fetchall", "fetchone", "insert_rows"):
+                setattr(tx_class, method, self._counting(getattr(tx_class, method)))
+
+    def _counting(self, method: Any) -> Any:
+        def counted(tx: Any, *args: Any) -> Any:
+            if method.__name__ != "insert_rows" or args[2]:  # no rows: nothing is sent
+                self.sent += 1
+            return method(tx, *args)
+
+        return counted
+
+
+def profiled(url: str, source: Path) -> Any:
+    """Ingest ``source`` in this process under pyinstrument; print the profile."""
+    from pyinstrument import Profiler
+
+    from kizuna.ingest.pipeline import Pipeline
+    from kizuna.store.db import Database
+
+    counted, db, profiler = Counted(), Database(url), Profiler(interval=0.0005)
+    profiler.start()
+    reports = Pipeline(db).ingest_paths([source])
+    profiler.stop()
+    db.close()
+    units = sum(r.units for r in reports.values())
+    print(profiler.output_text(unicode=False, color=False))
+    print(f"{source.name}: {counted.sent} statements, {counted.sent / max(units, 1):.2f} per unit")
+    return reports
 
 
 if __name__ == "__main__":

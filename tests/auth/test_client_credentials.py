@@ -286,3 +286,28 @@ def test_token_requests_are_audited_with_their_reason(
         ("login", "client", es_client.client.client_id, None),
         ("login-failed", "client", es_client.client.client_id, "jti-replay"),
     ]
+
+
+def test_discovery_is_public_and_names_the_token_endpoint_that_works(
+    auth_server: AuthServer, es_client: Registration
+) -> None:
+    """A SMART client starts from <fhir base>/.well-known/smart-configuration, unauthenticated,
+    and sends its assertion to the token endpoint found there."""
+    client = auth_server.client()
+    documents = [
+        client.get(path).json()
+        for path in ("/fhir/.well-known/smart-configuration", "/auth/smart-configuration")
+    ]
+    assert documents[0] == documents[1]
+    endpoint = documents[0]["token_endpoint"]
+    assert endpoint == f"{auth_server.url}/auth/token"
+    assert documents[0]["grant_types_supported"] == ["client_credentials"]
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": sign(claims(auth_server, es_client, aud=endpoint), es_client),
+        "scope": "system/Patient.rs",
+    }
+    answer = client.post(endpoint, data=form)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["scope"] == "system/Patient.rs"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kizuna.fhir.fhirpath import FhirPathError, compile, split_reference
+from kizuna.fhir import definitions
+from kizuna.fhir.fhirpath import FhirPathError, compile, model, split_reference
 from kizuna.fhir.searchparams import unsupported_expressions
 
 OBS = {
@@ -147,3 +148,14 @@ def test_union_removes_repeats_across_and_within_sides() -> None:
     expression = "ValueSet.expansion.contains.code | ValueSet.compose.include.concept.code"
     assert sorted(compile(expression, "ValueSet")(value_set)) == sorted(set(codes))
     assert compile("ValueSet.expansion.contains.code", "ValueSet")(value_set) == codes
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [("Patient",), ("Group", "Patient"), ("Resource",), ("Quantity",), ("string",), ("Element",)],
+)
+def test_type_tests_agree_with_the_type_hierarchy(wanted: tuple[str, ...]) -> None:
+    test = model.type_test(wanted)
+    names = [*definitions.resource_types(), *definitions.type_tables(), *definitions.primitives()]
+    for name in [*names, "DomainResource", "Unknown", "Unknown.part", ""]:
+        assert test(name) == model.type_matches(name, wanted), name

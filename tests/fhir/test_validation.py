@@ -267,6 +267,26 @@ def test_broken_resources_are_reported(
     assert (code, expression) in found
 
 
+def test_a_string_that_passed_as_one_type_is_still_checked_as_another() -> None:
+    assert validate(_patient(name=[{"text": "2024-02-30"}])) == []  # any text is a string
+    patient = _patient(name=[{"text": "2024-02-30"}], birthDate="2024-02-30")
+    assert [(i.code, i.expression) for i in _errors(patient)] == [("value", "Patient.birthDate")]
+    assert [i.severity for i in validate(_patient(gender=["male"]))] == ["warning"]
+    assert validate(_patient(gender="male")) == []
+
+
+def test_locations_in_arrays_backbones_and_primitive_extensions() -> None:
+    patient = _patient(
+        name=[{"given": ["A", "B"]}, {"given": ["C"], "_given": [3]}],
+        contact=[{"name": {"family": 1}}, {"telecom": [{"system": "phone", "rank": 0}]}],
+    )
+    assert [(i.code, i.expression) for i in _errors(patient)] == [
+        ("structure", "Patient.name[1].given[0]"),
+        ("structure", "Patient.contact[0].name.family"),
+        ("value", "Patient.contact[1].telecom[0].rank"),
+    ]
+
+
 def test_primitive_extensions_are_accepted() -> None:
     patient = _patient(
         birthDate="1970-01-01",

@@ -4,10 +4,12 @@ several workers store exactly what one process stores."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
+from kizuna.ingest import registry
 from kizuna.ingest.parallel import CHUNK, chunked, ingest_parallel, work_items
 from kizuna.ingest.pipeline import Pipeline
 from kizuna.store.db import Database
@@ -59,7 +61,7 @@ def test_two_workers_store_what_one_process_stores(
 ) -> None:
     sources = [population / "uke", population / "jahis-tc", population / "ssmix2"]
     reports = ingest_parallel(database_url, sources, workers=2)
-    assert sum(r.quarantined for r in reports.values()) == 0
+    assert [t for r in reports.values() for t in r.failure_texts] == []
 
     reference = f"sqlite:///{tmp_path / 'one.sqlite3'}"
     upgrade(reference)
@@ -78,3 +80,46 @@ def test_two_workers_store_what_one_process_stores(
     again = ingest_parallel(database_url, sources, workers=2)  # nothing new: nothing written
     assert all(r.created == 0 and r.updated == 0 and r.deleted == 0 for r in again.values())
     assert _state(database_url) == (parallel_keys, parallel_patients)
+
+
+def test_files_of_one_format_are_stored_in_groups_that_span_files(
+    population: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder of one-unit files (QR texts, checkup files, documents) is stored fifty
+    units a group, in one process and in a worker, as it is stored one file at a time."""
+    from kizuna.ingest.parallel import run_items
+    from kizuna.ingest.pipeline import GROUP_UNITS, GroupWriter
+
+    folders = [population / "jahis-rx", population / "checkup", population / "fhir"]
+    files = [target for _, target in registry.plan(folders, registry.adapters())]  # in order
+    sizes: list[int] = []
+    store = GroupWriter.store
+
+    def recording(self: GroupWriter) -> Any:
+        sizes.append(len(self.units))
+        return store(self)
+
+    monkeypatch.setattr(GroupWriter, "store", recording)
+    db = Database(database_url)
+    reports = Pipeline(db).ingest_paths(folders)
+    db.close()
+    units = sum(r.units for r in reports.values())
+    assert sum(r.quarantined for r in reports.values()) == 0
+    assert sum(sizes) == units == len(files)
+    assert len(sizes) == sum(-(-r.units // GROUP_UNITS) for r in reports.values())
+
+    one_by_one = f"sqlite:///{tmp_path / 'one-by-one.sqlite3'}"
+    upgrade(one_by_one)
+    reference = Database(one_by_one)
+    for file in files:
+        Pipeline(reference).ingest_paths([file])
+    reference.close()
+    assert _state(database_url) == _state(one_by_one)
+
+    sizes.clear()
+    in_worker = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+    upgrade(in_worker)
+    for chunk in chunked(work_items(folders, None)):
+        run_items(in_worker, None, chunk)
+    assert sum(sizes) == units and max(sizes) > 1  # a worker's folder: groups across files
+    assert _state(in_worker) == _state(one_by_one)

@@ -283,3 +283,20 @@ def test_check_digit_failures_are_warnings(db: Database, samples: Path) -> None:
     assert any("check digit" in w for w in report.warning_texts)
     stored = orjson.dumps(_resources(db, "Coverage") + _resources(db, "Organization")).decode()
     assert "67999991" in stored  # kept and flagged, not dropped
+
+
+def test_races_between_workers_are_retried_and_other_failures_are_not() -> None:
+    import sqlite3
+
+    import psycopg
+
+    from kizuna.fhir.outcome import FhirError
+    from kizuna.ingest.pipeline import _is_conflict
+
+    assert _is_conflict(psycopg.errors.DeadlockDetected("deadlock detected"))
+    assert _is_conflict(psycopg.errors.UniqueViolation("duplicate key"))
+    assert _is_conflict(FhirError(412))
+    assert _is_conflict(sqlite3.OperationalError("database is locked"))
+    assert not _is_conflict(FhirError(422))
+    assert not _is_conflict(sqlite3.OperationalError("no such table: resources"))
+    assert not _is_conflict(ValueError("bad date"))

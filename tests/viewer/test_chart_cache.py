@@ -40,3 +40,19 @@ def test_cached_chart_follows_every_change_and_every_view_is_audited(db: Databas
     assert _texts(fourth) == []
     assert [entry["action"] for entry in log] == ["view"] * 4
     assert all(entry["patient_ids"] == ["p1"] for entry in log)
+
+
+def test_a_change_in_the_same_millisecond_is_not_served_from_the_cache(
+    db: Database, monkeypatch: Any
+) -> None:
+    """The clock is pinned so both writes carry one lastUpdated: the count and the newest
+    change are equal before and after, and only the version sum tells them apart."""
+    monkeypatch.setattr(writes, "now_ms", lambda: 1_790_000_000_000)
+    with db.transaction() as tx:
+        writes.apply(tx, [writes.Put(PATIENT), writes.Put(_condition("高血圧症"))])
+    log: list[dict[str, Any]] = []
+    _, first = load_chart(Reader(db, OPEN, log.append, "treatment"), "p1")
+    with db.transaction() as tx:
+        writes.apply(tx, [writes.Put(_condition("本態性高血圧症"))])
+    _, second = load_chart(Reader(db, OPEN, log.append, "treatment"), "p1")
+    assert second is not first and _texts(second) == ["本態性高血圧症"]

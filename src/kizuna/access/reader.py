@@ -297,22 +297,26 @@ class Reader:
 
     def person_version(
         self, patient_id: str, types: list[str] | None = None
-    ) -> tuple[Decision, tuple[int, int]]:
-        """The decision and a version of what :meth:`person_resources` would return (count,
-        newest change). Nothing is read or audited: callers that hold a copy of that exact
+    ) -> tuple[Decision, tuple[int, int, int]]:
+        """The decision and a version of what :meth:`person_resources` would return: the
+        visible count, the newest change and the sum of all version numbers. Every write
+        raises a resource's version, so the sum moves even when two changes share a
+        millisecond. Nothing is read or audited: callers that hold a copy of that exact
         version record the view with :meth:`record_view` instead of reading it again."""
         with self.db.read() as tx:
             decision = self.decision(tx, patient_id)
             if not decision.allowed:
-                return decision, (0, 0)
+                return decision, (0, 0, 0)
             where, args = self._person_where(decision, types)
             row = tx.fetchone(f"SELECT COUNT(*) FROM resources r WHERE {where}", args)
             marks = ",".join("?" * len(decision.patient_ids))
-            newest = tx.fetchone(  # tombstones included, so a deletion changes the version
-                f"SELECT MAX(last_updated) FROM resources WHERE patient_key IN ({marks})",
+            changes = tx.fetchone(  # tombstones included, so a deletion changes the version
+                "SELECT MAX(last_updated), SUM(version) FROM resources "
+                f"WHERE patient_key IN ({marks})",
                 list(decision.patient_ids),
             )
-        return decision, (int(row[0]) if row else 0, int(newest[0] or 0) if newest else 0)
+        newest, versions = (changes[0] or 0, changes[1] or 0) if changes else (0, 0)
+        return decision, (int(row[0]) if row else 0, int(newest), int(versions))
 
     def record_view(
         self, decision: Decision, patient_id: str, types: list[str], count: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +16,7 @@ from kizuna.api.context import Services
 from kizuna.config import Settings, load
 from kizuna.fhir.outcome import FhirError, Problem
 from kizuna.fhir.repository import Repository
+from kizuna.heap import settle_heap
 from kizuna.store import statistics
 from kizuna.store.db import Database
 from kizuna.store.migrate import upgrade
@@ -78,33 +78,21 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
 def _routes(app: FastAPI) -> None:
     from kizuna.viewer.router import router as viewer
 
+    # Routes are tried in order, so the FHIR interactions that serve most requests come
+    # first. The generic ones never match an operation ($…) or a name that is not a type
+    # (kizuna.api.paths); AuditEvent search is the one type with a route of its own.
+    app.include_router(audit.router)
+    app.include_router(fhir.router)
+    app.include_router(identity.router)
+    app.include_router(operations.router)
     app.include_router(auth.router)
     app.include_router(access.router)
-    app.include_router(audit.router)
-    app.include_router(identity.router)  # before the generic /fhir/{type}/{id} routes
-    app.include_router(operations.router)
-    app.include_router(fhir.router)
     app.include_router(ingest.router)
     app.include_router(viewer)
 
     @app.get("/fhir/.well-known/smart-configuration", include_in_schema=False)
     def smart_configuration(request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
-        return responses.json(auth.smart_configuration_document(f"{base}/auth/token"))
-
-
-#: young-generation threshold of the garbage collector in a serving process (Python's is 700)
-GC_YOUNG = 20_000
-
-
-def settle_heap() -> None:
-    """Take what start-up loaded (definitions, masters, templates) out of the garbage
-    collector's scans, and scan young objects less often. A cold chart is tens of
-    thousands of short-lived dicts; with the defaults each page paid for repeated scans of
-    the whole start-up heap, which showed as latency spikes (``docs/performance.md``)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+        return responses.json(auth.smart_configuration_document(auth.token_endpoint(request)))
 
 
 @asynccontextmanager

@@ -203,16 +203,26 @@ def me(principal: Principal | None = Depends(authenticate)) -> Response:
     return _json(principal_summary(principal))
 
 
+def _configured_token_url(request: Request) -> str | None:
+    configured = os.environ.get(AUDIENCE_ENV)
+    if configured:
+        return configured.rstrip("/")
+    base = services(request).settings.base_url
+    if base:
+        return base.rstrip("/").removesuffix("/fhir") + "/auth/token"
+    return None
+
+
 def token_urls(request: Request) -> tuple[str, ...]:
     """The audience a client assertion must name: KIZUNA_TOKEN_URL, else the configured
     base URL's /auth/token, else (local use only) this request's URL."""
-    configured = os.environ.get(AUDIENCE_ENV)
-    if configured:
-        return (configured.rstrip("/"),)
-    base = services(request).settings.base_url
-    if base:
-        return (base.rstrip("/").removesuffix("/fhir") + "/auth/token",)
-    return (str(request.url.replace(query="")).rstrip("/"),)
+    configured = _configured_token_url(request)
+    return (configured or str(request.url.replace(query="")).rstrip("/"),)
+
+
+def token_endpoint(request: Request) -> str:
+    """Where clients ask for tokens, as the SMART discovery documents announce it."""
+    return _configured_token_url(request) or str(request.base_url).rstrip("/") + "/auth/token"
 
 
 @router.post("/token")
@@ -246,7 +256,7 @@ def jwks(request: Request) -> Response:
 @router.get("/smart-configuration")
 def smart_configuration(request: Request) -> Response:
     """SMART discovery content; serve it at ``<fhir base>/.well-known/smart-configuration``."""
-    return _json(smart_configuration_document(token_urls(request)[0]))
+    return _json(smart_configuration_document(token_endpoint(request)))
 
 
 def smart_configuration_document(token_url: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from kizuna.access.reader import Reader
 from kizuna.api import responses
 from kizuna.api.body import read_bytes, read_json
 from kizuna.api.context import Services, services
+from kizuna.api.paths import ID, TYPE
 from kizuna.api.security import reader_of, require, require_scope
 from kizuna.auth.roles import Permission
 from kizuna.fhir import bundles, render
@@ -161,12 +162,12 @@ def _history(request: Request, res_type: str | None, res_id: str | None) -> Resp
 # -- type level ----------------------------------------------------------------------------
 
 
-@router.get("/{res_type}")
+@router.get(f"/{TYPE}")
 def search(request: Request, res_type: str) -> Response:
     return _search(request, _type(res_type), _params(request))
 
 
-@router.post("/{res_type}/_search")
+@router.post(f"/{TYPE}/_search")
 async def search_post(request: Request, res_type: str) -> Response:
     svc = services(request)
     raw = await read_bytes(request, 1024 * 1024)
@@ -213,7 +214,7 @@ def _note(reader: Reader, written: Any, action: str) -> None:
     reader.note_write(action, outcome.key[0], outcome.key[1], patient)
 
 
-@router.post("/{res_type}")
+@router.post(f"/{TYPE}")
 async def create(request: Request, res_type: str) -> Response:
     svc = services(request)
     res_type = _type(res_type)
@@ -228,7 +229,7 @@ async def create(request: Request, res_type: str) -> Response:
     return _written(request, svc, written)
 
 
-@router.put("/{res_type}")
+@router.put(f"/{TYPE}")
 async def conditional_update(request: Request, res_type: str) -> Response:
     svc = services(request)
     reader = _writer(request, _type(res_type), "update")
@@ -238,7 +239,7 @@ async def conditional_update(request: Request, res_type: str) -> Response:
     return _written(request, svc, written)
 
 
-@router.delete("/{res_type}")
+@router.delete(f"/{TYPE}")
 def conditional_delete(request: Request, res_type: str) -> Response:
     reader = _writer(request, _type(res_type), "delete")
     for outcome in services(request).repo.conditional_delete(res_type, _params(request)):
@@ -246,7 +247,7 @@ def conditional_delete(request: Request, res_type: str) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{res_type}/_history")
+@router.get(f"/{TYPE}/_history")
 def type_history(request: Request, res_type: str) -> Response:
     return _history(request, _type(res_type), None)
 
@@ -254,7 +255,7 @@ def type_history(request: Request, res_type: str) -> Response:
 # -- instance level ---------------------------------------------------------------------------
 
 
-@router.get("/{res_type}/{res_id}")
+@router.get(f"/{TYPE}/{ID}")
 def read(request: Request, res_type: str, res_id: str) -> Response:
     reader = reader_of(request)
     require_scope(reader.principal, _type(res_type), "read")
@@ -268,7 +269,7 @@ def read(request: Request, res_type: str, res_id: str) -> Response:
     return responses.raw(render.subset(found.content or "{}", elements, summary), 200, headers)
 
 
-@router.put("/{res_type}/{res_id}")
+@router.put(f"/{TYPE}/{ID}")
 async def update(request: Request, res_type: str, res_id: str) -> Response:
     svc = services(request)
     reader = _writer(request, _type(res_type), "update")
@@ -278,7 +279,7 @@ async def update(request: Request, res_type: str, res_id: str) -> Response:
     return _written(request, svc, written)
 
 
-@router.patch("/{res_type}/{res_id}")
+@router.patch(f"/{TYPE}/{ID}")
 async def patch(request: Request, res_type: str, res_id: str) -> Response:
     svc = services(request)
     reader = _writer(request, _type(res_type), "update")
@@ -293,7 +294,7 @@ async def patch(request: Request, res_type: str, res_id: str) -> Response:
     return _written(request, svc, written)
 
 
-@router.delete("/{res_type}/{res_id}")
+@router.delete(f"/{TYPE}/{ID}")
 def delete(request: Request, res_type: str, res_id: str) -> Response:
     reader = _writer(request, _type(res_type), "delete")
     outcome = services(request).repo.delete(res_type, res_id)
@@ -302,12 +303,12 @@ def delete(request: Request, res_type: str, res_id: str) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-@router.get("/{res_type}/{res_id}/_history")
+@router.get(f"/{TYPE}/{ID}/_history")
 def instance_history(request: Request, res_type: str, res_id: str) -> Response:
     return _history(request, _type(res_type), res_id)
 
 
-@router.get("/{res_type}/{res_id}/_history/{vid}")
+@router.get(f"/{TYPE}/{ID}/_history/{{vid}}")
 def vread(request: Request, res_type: str, res_id: str, vid: str) -> Response:
     reader = reader_of(request)
     require_scope(reader.principal, _type(res_type), "read")

@@ -71,7 +71,10 @@ def ingest(
 ) -> None:
     """Detect each input's format, map it to JP Core FHIR, link the patient and store it."""
     console = Console()
+    from kizuna.heap import settle_heap
+
     pipeline = _pipeline(facility)
+    settle_heap()  # after the masters and definitions are loaded
     if watch is not None:
         _watch(pipeline, watch, interval, once, console)
         return

@@ -17,7 +17,6 @@ label (v3 ActCode PSY, HIV/STD, GDIS, SEX) in ``meta.security``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from kizuna.fhir import jpcore
@@ -65,14 +64,13 @@ ICD10_SYSTEMS = frozenset(
 YJ_SYSTEMS = frozenset({jpcore.YJ_CODE, jpcore.YJ_CODE_URI, jpcore.DRUG_PRICE_LIST_CODE})
 JLAC10_SYSTEMS = frozenset({jpcore.JLAC10, "http://medis.or.jp/CodeSystem/master-JLAC10-17digits"})
 _CODED = ("code", "medicationCodeableConcept", "valueCodeableConcept", "reasonCode", "category")
-
-
-def _codings(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for name in _CODED:
-        value = resource.get(name)
-        for concept in value if isinstance(value, list) else [value]:
-            if isinstance(concept, dict):
-                yield from (c for c in concept.get("coding", []) if isinstance(c, dict))
+# system -> (code prefixes by category, whether dots are dropped from the code first);
+# should a system be in two sets, ICD-10 wins over YJ, and YJ over JLAC10
+_TABLES: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
+    **{system: (_JLAC10, False) for system in JLAC10_SYSTEMS},
+    **{system: (_YJ, False) for system in YJ_SYSTEMS},
+    **{system: (_ICD10, True) for system in ICD10_SYSTEMS},
+}
 
 
 def _match(code: str, table: dict[str, tuple[str, ...]]) -> set[str]:
@@ -82,19 +80,26 @@ def _match(code: str, table: dict[str, tuple[str, ...]]) -> set[str]:
 def classify(resource: dict[str, Any]) -> set[str]:
     """The sensitive categories ``resource`` belongs to (usually none)."""
     found: set[str] = set()
-    for coding in _codings(resource):
-        code, system = str(coding.get("code") or ""), coding.get("system")
-        if system in ICD10_SYSTEMS:
-            found |= _match(code.replace(".", ""), _ICD10)
-        elif system in YJ_SYSTEMS:
-            found |= _match(code, _YJ)
-        elif system in JLAC10_SYSTEMS:
-            found |= _match(code, _JLAC10)
+    for name in _CODED:
+        value = resource.get(name)
+        for concept in value if isinstance(value, list) else (value,):
+            if isinstance(concept, dict):
+                for coding in concept.get("coding", ()):
+                    if isinstance(coding, dict):
+                        _classify_coding(coding, found)
     for label in (resource.get("meta") or {}).get("security", []):
         category = _LABELS.get(str(label.get("code")))
         if category:
             found.add(category)
     return found
+
+
+def _classify_coding(coding: dict[str, Any], found: set[str]) -> None:
+    code, system = str(coding.get("code") or ""), coding.get("system")
+    table = _TABLES.get(system)  # type: ignore[arg-type]  # any JSON value
+    if table is not None:
+        prefixes, drop_dots = table
+        found |= _match(code.replace(".", "") if drop_dots else code, prefixes)
 
 
 def index_rows(resource: dict[str, Any]) -> list[tuple[str, str, str, None]]:

@@ -100,7 +100,7 @@ def build_consent(
     ]
     if denies:
         provision["provision"] = denies
-    extension = [{"url": SCOPE_URL, "valueCode": scope}]
+    extension: list[dict[str, Any]] = [{"url": SCOPE_URL, "valueCode": scope}]
     if network:
         extension.append(
             {

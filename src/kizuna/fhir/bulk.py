@@ -8,7 +8,9 @@ Transaction and batch Bundles run through the same engine as ``POST /fhir``.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from kizuna.fhir import bundles, writes
 from kizuna.fhir.outcome import FhirError
 from kizuna.fhir.repository import Repository, new_id
 from kizuna.fhir.validate import check_resource
+from kizuna.heap import settle_heap
 
 BATCH_SIZE = 2000
 
@@ -70,8 +73,8 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield number, line
 
 
-def _prepare(resource: Any, where: str) -> dict[str, Any]:
-    check_resource(resource, where=where)
+def _prepare(resource: Any) -> dict[str, Any]:
+    check_resource(resource)  # the report prefixes file and line
     if not resource.get("id"):
         resource = {**resource, "id": new_id()}
     return resource
@@ -102,7 +105,7 @@ def load_resources(
     batch: list[tuple[str, dict[str, Any]]] = []
     for where, resource in items:
         try:
-            batch.append((where, _prepare(resource, where)))
+            batch.append((where, _prepare(resource)))
         except FhirError as exc:
             report.errors.append(f"{where}: {exc}")
         if len(batch) >= BATCH_SIZE:
@@ -179,6 +182,37 @@ def _no_gets(url: str) -> tuple[int, dict[str, Any]]:
             }
         ],
     }
+
+
+def _load_in_worker(url: str, path: str) -> LoadReport:
+    from kizuna.store.db import Database
+
+    db = Database(url)
+    try:
+        return load_file(Repository(db), Path(path))
+    finally:
+        db.close()
+
+
+def load_files_in_workers(
+    url: str,
+    files: list[Path],
+    workers: int,
+    on_file: Callable[[LoadReport], None] | None = None,
+) -> list[LoadReport]:
+    """Load ``files`` with ``workers`` processes, each taking one file at a time; the
+    reports come back in file order. Files load side by side, so a resource that several
+    files hold ends as whichever of them loaded last."""
+    context = multiprocessing.get_context("spawn")
+    reports: dict[int, LoadReport] = {}
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=settle_heap) as pool:
+        futures = {pool.submit(_load_in_worker, url, str(f)): i for i, f in enumerate(files)}
+        for future in as_completed(futures):
+            report = future.result()
+            reports[futures[future]] = report
+            if on_file:
+                on_file(report)
+    return [reports[i] for i in range(len(files))]
 
 
 def count_items(path: Path) -> int:

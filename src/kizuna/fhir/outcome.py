@@ -35,10 +35,18 @@ class FhirError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return "; ".join(p.diagnostics for p in self.problems) or f"HTTP {self.status}"
+        return describe(self.problems) or f"HTTP {self.status}"
 
     def outcome(self) -> dict[str, Any]:
         return operation_outcome(self.problems)
+
+
+def describe(problems: list[Problem]) -> str:
+    """The problems as one line, each with the element it is about: ``Observation.status:
+    expected a JSON string (code); …``."""
+    return "; ".join(
+        f"{p.expression}: {p.diagnostics}" if p.expression else p.diagnostics for p in problems
+    )
 
 
 def operation_outcome(problems: list[Problem]) -> dict[str, Any]:

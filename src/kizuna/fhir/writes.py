@@ -71,7 +71,8 @@ _UNVERSIONED_META = frozenset({"versionId", "lastUpdated", "source"})
 def content_hash(resource: dict[str, Any]) -> str:
     """A digest of the resource without the server-managed meta fields and its source."""
     meta = resource.get("meta")
-    if meta:
+    # a meta with none of those fields (bulk data, say) is hashed as it is, without a copy
+    if meta and (type(meta) is not dict or not _UNVERSIONED_META.isdisjoint(meta)):
         kept = {k: v for k, v in meta.items() if k not in _UNVERSIONED_META}
         resource = (
             {**resource, "meta": kept}
@@ -100,15 +101,12 @@ def index_rows(
     """The rows of every index table for one resource."""
     rows = extract(resource)
     rows.tokens.extend(categories.index_rows(resource))
+    head = (res_type, res_id, pkey)
     out: dict[str, list[tuple[Any, ...]]] = {}
     for attr, table in INDEX_ATTRS.items():
         values = getattr(rows, attr)
         if values:
-            out[table] = [
-                (res_type, res_id, pkey, *value)
-                for value in values
-                if value[0] not in _COLUMN_PARAMS
-            ]
+            out[table] = [head + value for value in values if value[0] not in _COLUMN_PARAMS]
     return out
 
 

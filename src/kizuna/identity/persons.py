@@ -65,6 +65,11 @@ def ensure_person(tx: Tx, patient_id: str, actor: str = "ingest") -> str:
     found = person_of(tx, patient_id)
     if found is not None:
         return found
+    return create_person(tx, patient_id, actor)
+
+
+def create_person(tx: Tx, patient_id: str, actor: str = "ingest") -> str:
+    """A person of its own for a patient known to have none."""
     person_id = stable_id("Person", patient_id)
     tx.execute(
         "INSERT INTO identity_links (patient_id, person_id, kind, score, actor, linked_ms)"

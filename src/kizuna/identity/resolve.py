@@ -19,16 +19,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from kizuna.fhir import writes
 from kizuna.identity import index, pairs, persons
+from kizuna.identity.cache import ResolveCache, patient_for
 from kizuna.identity.decide import judge
 from kizuna.identity.keys import link_keys
 from kizuna.identity.matcher import current_model, match_patient
 from kizuna.identity.merge import merge_patient
-from kizuna.ingest.base import stable_id
-from kizuna.store import resources as sql
 from kizuna.store.db import Tx
 
 ACTOR = "ingest"
@@ -40,7 +37,9 @@ class Resolution:
     created: bool
     linked_by: str | None  # the key that linked to an existing patient, None when new
     conflicts: list[str] = field(default_factory=list)  # keys held by other patients
-    write: writes.Put | None = None  # the merged Patient to store (None if unchanged)
+    # the merged Patient to store (None if unchanged), only over the version it was merged
+    # from: a Patient another worker changed meanwhile fails the write (HTTP 412), to retry
+    write: writes.Put | None = None
     person_id: str | None = None
 
 
@@ -50,22 +49,6 @@ class UnlinkablePatient(ValueError):
 
 def match_inline() -> bool:
     return os.environ.get("KIZUNA_IDENTITY_MATCH", "inline").strip().lower() != "queue"
-
-
-def _known(tx: Tx, keys: list[str]) -> dict[str, str]:
-    marks = ",".join("?" * len(keys))
-    rows = tx.fetchall(
-        f"SELECT link_key, patient_id FROM identity_keys WHERE link_key IN ({marks})", keys
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-def _stored_patient(tx: Tx, patient_id: str) -> dict[str, Any] | None:
-    stored = sql.current(tx, [("Patient", patient_id)]).get(("Patient", patient_id))
-    if stored is None or not stored.content or stored.deleted:
-        return None
-    found: dict[str, Any] = orjson.loads(stored.content)
-    return found
 
 
 def _link_shared_keys(tx: Tx, patient_id: str, owners: list[str]) -> None:
@@ -89,28 +72,37 @@ def _link_shared_keys(tx: Tx, patient_id: str, owners: list[str]) -> None:
         persons.link(tx, other, patient_id, ACTOR, "shared identifier", kind="deterministic")
 
 
-def resolve_patient(tx: Tx, candidate: dict[str, Any]) -> Resolution:
-    """Find or create the patient for ``candidate``, record its keys, index and match it."""
+def resolve_patient(
+    tx: Tx, candidate: dict[str, Any], cache: ResolveCache | None = None
+) -> Resolution:
+    """Find or create the patient for ``candidate``, record its keys, index and match it.
+
+    ``cache`` carries what earlier resolutions in the same transaction read (the pipeline
+    keeps one per group of units); without it every lookup is a query of its own.
+    """
+    cache = cache if cache is not None else ResolveCache()
     keys = link_keys(candidate)
     if not keys:
         raise UnlinkablePatient("the patient has neither an insurance member id nor a local id")
-    known = _known(tx, keys)
-    owners = [known[k] for k in keys if k in known]
-    patient_id = owners[0] if owners else stable_id("Patient", keys[0])
+    known = cache.owners(tx, keys)
+    patient_id = patient_for(keys, known)
     linked_by = next((k for k in keys if known.get(k) == patient_id), None)
     conflicts = [k for k in keys if k in known and known[k] != patient_id]
     new_keys = [(k, patient_id) for k in keys if k not in known]
     if new_keys:
         tx.insert_rows("identity_keys", ("link_key", "patient_id"), new_keys)
-    current = _stored_patient(tx, patient_id)
+        cache.keys_added(new_keys)
+    current = cache.stored_patient(tx, patient_id)
     merged = merge_patient(current, candidate, patient_id)
     changed = current is None or {k: v for k, v in current.items() if k != "meta"} != merged
     _keep_meta(current, merged)
-    person_id = _index(tx, patient_id, merged, changed)
+    person_id = _index(tx, cache, patient_id, merged, changed)
     if conflicts:
         _link_shared_keys(tx, patient_id, [known[k] for k in conflicts])
-        person_id = persons.person_of(tx, patient_id)
-    write = writes.Put(merged) if changed else None
+        cache.forget_persons()
+        person_id = cache.person_of(tx, patient_id)
+    version = cache.stored_version(tx, patient_id) if current is not None else None
+    write = writes.Put(merged, if_match=version) if changed else None
     return Resolution(patient_id, current is None, linked_by, conflicts, write, person_id)
 
 
@@ -122,12 +114,19 @@ def _keep_meta(current: dict[str, Any] | None, merged: dict[str, Any]) -> None:
             merged["meta"] = meta
 
 
-def _index(tx: Tx, patient_id: str, merged: dict[str, Any], changed: bool) -> str | None:
+def _index(
+    tx: Tx, cache: ResolveCache, patient_id: str, merged: dict[str, Any], changed: bool
+) -> str | None:
     """Person and match features; only a new or changed patient costs more than a lookup."""
+    person_id = cache.person_of(tx, patient_id)
     if not changed:
-        return persons.person_of(tx, patient_id)
-    person_id = persons.ensure_person(tx, patient_id, ACTOR)
+        return person_id
+    if person_id is None:
+        person_id = persons.create_person(tx, patient_id, ACTOR)
+        cache.person_created(patient_id, person_id)
     features = index.index_patient(tx, patient_id, merged)
     if features is not None and match_inline():
-        match_patient(tx, patient_id, features, actor="auto")
-    return persons.person_of(tx, patient_id) or person_id
+        tally = match_patient(tx, patient_id, features, cache.model(tx), actor="auto")
+        if tally.linked:
+            cache.forget_persons()  # an auto-link merged persons
+    return cache.person_of(tx, patient_id) or person_id

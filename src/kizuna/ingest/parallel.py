@@ -7,12 +7,14 @@ savepoint each; a unique-key race between workers linking the same new patient i
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import fields
 from pathlib import Path
 
+from kizuna.heap import settle_heap
 from kizuna.ingest import registry
 from kizuna.ingest.base import Failure, Location
 from kizuna.ingest.pipeline import GROUP_UNITS, FormatReport, Pipeline
@@ -56,16 +58,18 @@ def run_items(url: str, facility: str | None, items: list[Item]) -> dict[str, Fo
     # are held briefly, so workers rarely wait for each other.
     pipeline = Pipeline(db, facility_code=facility, batch_size=GROUP_UNITS)
     adapters = {a.name: a for a in pipeline.adapters}
-    for name, kind, path in items:
-        target = Path(path)
+    # consecutive items of one format are one stream of units: groups of units (and
+    # transactions) span files and patient folders
+    for (name, kind), run in itertools.groupby(items, key=lambda item: item[:2]):
+        paths = [Path(item[2]) for item in run]
         if name == "unknown":
-            pipeline.quarantine(
-                Failure("unknown", "no known format recognises this file", Location(path), b"")
-            )
-        elif kind == "patient":
-            pipeline.ingest_items(adapters[name], adapters[name].read_patient(target))  # type: ignore[attr-defined]
-        else:
-            pipeline.ingest_items(adapters[name], adapters[name].read(target))
+            for path in paths:
+                failure = Failure("unknown", "no known format recognises this file", Location(str(path)), b"")
+                pipeline.quarantine(failure)
+            continue
+        adapter = adapters[name]
+        read = adapter.read_patient if kind == "patient" else adapter.read  # type: ignore[attr-defined]
+        pipeline.ingest_items(adapter, itertools.chain.from_iterable(read(p) for p in paths))
     db.close()
     return pipeline.reports
 
@@ -93,7 +97,7 @@ def ingest_parallel(
     chunks = chunked(work_items(paths, facility))
     reports: dict[str, FormatReport] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=settle_heap) as pool:
         futures = {pool.submit(run_items, url, facility, chunk): len(chunk) for chunk in chunks}
         for future in as_completed(futures):
             merge(reports, future.result())

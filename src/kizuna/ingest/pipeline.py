@@ -11,8 +11,10 @@ A failing unit is quarantined with its reason and the rest of the batch goes on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,11 +23,13 @@ import orjson
 
 from kizuna.fhir import writes
 from kizuna.fhir.indexing.compartment import in_patient_compartment
-from kizuna.fhir.outcome import FhirError
+from kizuna.fhir.outcome import FhirError, describe
 from kizuna.fhir.validate import check_resource
+from kizuna.identity.cache import ResolveCache
 from kizuna.identity.keys import link_keys, source_patient_identifier
 from kizuna.identity.resolve import UnlinkablePatient, resolve_patient
 from kizuna.ingest import quarantine, registry
+from kizuna.ingest import shared as shared_resources
 from kizuna.ingest.base import PATIENT_REF, Adapter, Failure, IngestError, Location, Unit
 from kizuna.store import resources as sql
 from kizuna.store.db import Database, Tx
@@ -113,14 +117,23 @@ class Plan:
     def produced(self) -> list[Key]:
         return [(op.resource["resourceType"], op.resource["id"]) for op in self.owned]
 
+    def patients_written(self) -> set[str]:
+        """Patients the unit's own resources write or delete (not its merged Patient)."""
+        return {i for t, i in [*self.produced, *self.deletes] if t == "Patient"}
+
 
 class UnitWriter:
-    """Plans and stores one unit inside a transaction."""
+    """Plans and stores one unit inside a transaction.
 
-    def __init__(self, tx: Tx, unit: Unit) -> None:
+    ``cache`` is shared by the units of a group (see :class:`GroupWriter`); a unit stored
+    alone gets an empty one, so every lookup is read from the database.
+    """
+
+    def __init__(self, tx: Tx, unit: Unit, cache: ResolveCache | None = None) -> None:
         self.tx = tx
         self.unit = unit
         self.digest = unit_digest(unit)
+        self.cache = cache if cache is not None else ResolveCache()
 
     def prior(self) -> tuple[str, str] | None:
         row = self.tx.fetchone(
@@ -148,14 +161,21 @@ class UnitWriter:
             return UnitResult("superseded")  # a deletion of the same version still wins
         return None
 
-    def plan(self, prior: tuple[str, str] | None, previous: set[Key]) -> Plan:
+    def plan(
+        self,
+        prior: tuple[str, str] | None,
+        previous: set[Key],
+        planned: Mapping[str, set[Key]] | None = None,
+    ) -> Plan:
+        """What storing the unit writes. ``planned``: what the units planned before it in
+        the same group, not yet written, will produce (unit key -> keys)."""
         patient_id, patient_write = self._patient()
         target = f"Patient/{patient_id}" if patient_id else PATIENT_REF
         owned, shared = self._resources(target, source_uri(self.unit))
         plan = Plan(
             self.unit, self.digest, prior is not None, patient_id, patient_write, owned, shared
         )
-        plan.deletes = self._deletions(plan.produced, previous)
+        plan.deletes = self._deletions(plan.produced, previous, planned or {})
         return plan
 
     def store(self) -> UnitResult:
@@ -165,6 +185,7 @@ class UnitWriter:
             return skipped
         return store_plans(self.tx, [self.plan(prior, self.previous())])[0]
 
+    @cached_property
     def candidate(self) -> dict[str, Any] | None:
         """The unit's patient, with a source-scoped id when the source carries none."""
         candidate = self.unit.patient
@@ -177,15 +198,19 @@ class UnitWriter:
                 candidate = {**candidate, "identifier": [*candidate.get("identifier", []), extra]}
         return candidate
 
-    def patient_keys(self) -> set[str]:
-        candidate = self.candidate()
-        return set(link_keys(candidate)) if candidate else set()
+    @cached_property
+    def link_keys(self) -> list[str]:
+        return link_keys(self.candidate) if self.candidate else []
+
+    def patient_id(self) -> str | None:
+        """The patient resolving will choose, from what the cache knows (nothing written)."""
+        return self.cache.patient_for(self.tx, self.link_keys) if self.link_keys else None
 
     def _patient(self) -> tuple[str | None, writes.Put | None]:
-        candidate = self.candidate()
+        candidate = self.candidate
         if candidate is None:
             return None, None
-        resolution = resolve_patient(self.tx, candidate)
+        resolution = resolve_patient(self.tx, candidate, self.cache)
         if resolution.write is not None:
             check_resource(resolution.write.resource, "Patient", "Unit.patient")
         return resolution.patient_id, resolution.write
@@ -207,29 +232,53 @@ class UnitWriter:
                 shared.append(writes.Put(body))
         return owned, shared
 
-    def _deletions(self, produced: list[Key], previous: set[Key]) -> list[Key]:
+    def _deletions(
+        self, produced: list[Key], previous: set[Key], planned: Mapping[str, set[Key]]
+    ) -> list[Key]:
         wanted = {(str(k[0]), str(k[1])) for k in self.unit.deletes}
         orphans = previous - set(produced)
         if orphans:
-            wanted |= orphans - self._claimed_elsewhere(sorted(orphans))
+            wanted |= orphans - self._claimed_elsewhere(sorted(orphans), planned)
         return sorted(wanted - set(produced))
 
-    def _claimed_elsewhere(self, keys: list[Key]) -> set[Key]:
+    def _claimed_elsewhere(self, keys: list[Key], planned: Mapping[str, set[Key]]) -> set[Key]:
+        """Which of ``keys`` another unit produces: as its plan in this group says, else as
+        stored (a planned unit's stored outputs are about to be replaced)."""
         where, params = sql.key_filter(keys, self.tx.dialect)
         rows = self.tx.fetchall(
-            f"SELECT res_type, res_id FROM ingest_unit_resources WHERE unit_key <> ? AND {where}",
+            "SELECT unit_key, res_type, res_id FROM ingest_unit_resources"
+            f" WHERE unit_key <> ? AND {where}",
             [self.unit.key, *params],
         )
-        return {(r[0], r[1]) for r in rows}
+        stored = {(r[1], r[2]) for r in rows if r[0] not in planned}
+        others = {k for unit_key, made in planned.items() if unit_key != self.unit.key for k in made}
+        return stored | (others & set(keys))
 
 
-def _new_shared(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
-    """Organizations, practitioners and the like: created once, never overwritten."""
-    unique = {(p.resource["resourceType"], p.resource["id"]): p for p in shared}
-    if not unique:
+def _shared_writes(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
+    """Organizations, practitioners and the like, which several units and sources describe:
+    each is written only when the join of what was stored and what these units say
+    (:mod:`kizuna.ingest.shared`) differs from what was stored. An update names the version
+    it joined, so a worker that changed it meanwhile makes this group retry."""
+    said: dict[Key, list[dict[str, Any]]] = {}
+    for put in shared:
+        said.setdefault((put.resource["resourceType"], put.resource["id"]), []).append(put.resource)
+    if not said:
         return []
-    present = sql.heads(tx, list(unique))
-    return [p for k, p in unique.items() if k not in present or present[k].deleted]
+    stored = sql.current(tx, list(said))
+    ops: list[writes.Op] = []
+    for key, contributions in said.items():
+        version = stored.get(key)
+        if version is None or version.deleted or not version.content:
+            resource = shared_resources.merged(None, contributions)
+            ops.append(writes.Put(resource or contributions[0]))
+            continue
+        if {writes.content_hash(c) for c in contributions} == {version.hash}:
+            continue  # the usual case: said before, nothing to parse or join
+        resource = shared_resources.merged(orjson.loads(version.content), contributions)
+        if resource is not None:
+            ops.append(writes.Put(resource, if_match=version.version))
+    return ops
 
 
 def store_plans(tx: Tx, plans: list[Plan]) -> list[UnitResult]:
@@ -243,7 +292,7 @@ def store_plans(tx: Tx, plans: list[Plan]) -> list[UnitResult]:
         ops += plan.owned
         ops += [writes.Delete(t, i) for t, i in plan.deletes]
         spans.append((start, len(ops)))
-    shared = _new_shared(tx, [p for plan in plans for p in plan.shared])
+    shared = _shared_writes(tx, [p for plan in plans for p in plan.shared])
     outcomes = writes.apply(tx, ops + shared)
     _bookkeeping(tx, plans)
     results = [
@@ -259,7 +308,9 @@ def _bookkeeping(tx: Tx, plans: list[Plan]) -> None:
     from kizuna.fhir.instant import now_ms
 
     stamp = now_ms()
-    updates, inserts, rows = [], [], []
+    updates: list[tuple[Any, ...]] = []
+    inserts: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []
     for plan in plans:
         unit = plan.unit
         row = (
@@ -300,13 +351,24 @@ class GroupWriter:
 
     Prior versions and previous outputs are read for the whole group at once; each unit is
     planned (patient resolved, resources validated) in turn; then everything is written in
-    one batched write. A unit whose patient already has a pending change in the group, or
-    whose key repeats, first flushes what is pending, so every merge sees the one before.
+    one batched write. A unit whose key repeats, or whose patient a unit's own resources
+    write or delete, first flushes what is pending.
+
+    Patients are resolved through one :class:`~kizuna.identity.cache.ResolveCache` for the
+    group: the link keys, stored Patients and persons of all its units are read with one
+    query each before planning. A merged Patient a unit plans to write is kept there, so a
+    later unit of the same patient merges into it (as it would into the stored one after a
+    write); each flush hands the Patients it wrote to the cache.
     """
 
     def __init__(self, tx: Tx, units: list[Unit]) -> None:
         self.tx = tx
         self.units = units
+        self.cache = ResolveCache()
+        self._results: list[UnitResult | None] = [None] * len(units)
+        self._pending: list[tuple[int, Plan]] = []
+        self._pending_patients: set[str] = set()  # Patients units' own resources write
+        self._planned: dict[str, set[Key]] = {}  # unit key -> what its pending plan produces
 
     def _priors(self) -> tuple[dict[str, tuple[str, str] | None], dict[str, set[Key]]]:
         keys = list(dict.fromkeys(u.key for u in self.units))
@@ -326,42 +388,56 @@ class GroupWriter:
             previous.setdefault(r[0], set()).add((r[1], r[2]))
         return priors, previous
 
+    def _prefetch(
+        self, writers: list[UnitWriter], priors: dict[str, tuple[str, str] | None]
+    ) -> None:
+        """The identity lookups of every unit that will be planned, one query each."""
+        planned = [w for w in writers if w.skip(priors.get(w.unit.key)) is None]
+        self.cache.prefetch(self.tx, [w.link_keys for w in planned])
+
     def store(self) -> list[UnitResult]:
         priors, previous = self._priors()
-        results: list[UnitResult | None] = [None] * len(self.units)
-        pending: list[tuple[int, Plan]] = []
-        pending_keys: set[str] = set()  # link keys of patients with a pending change
-        seen_units: set[str] = set()
+        writers = [UnitWriter(self.tx, unit, self.cache) for unit in self.units]
+        self._prefetch(writers, priors)
+        for index, writer in enumerate(writers):
+            self._add(index, writer, priors, previous)
+        self._flush()
+        return [r or UnitResult("unchanged") for r in self._results]
 
-        def flush() -> None:
-            for (index, _), result in zip(
-                pending, store_plans(self.tx, [p for _, p in pending]), strict=True
-            ):
-                results[index] = result
-            pending.clear()
-            pending_keys.clear()
-            seen_units.clear()
+    def _add(
+        self,
+        index: int,
+        writer: UnitWriter,
+        priors: dict[str, tuple[str, str] | None],
+        previous: dict[str, set[Key]],
+    ) -> None:
+        """Plan one unit, after storing what is pending if the unit must see it."""
+        unit = writer.unit
+        if unit.key in self._planned:
+            self._flush()  # the same item twice: store the first, then read what it left
+            priors[unit.key], previous[unit.key] = writer.prior(), writer.previous()
+        prior = priors.get(unit.key)
+        skipped = writer.skip(prior)
+        if skipped is not None:
+            self._results[index] = skipped
+            return
+        if self._pending_patients and writer.patient_id() in self._pending_patients:
+            self._flush()  # a unit's own resources write this Patient: store them first
+        plan = writer.plan(prior, previous.get(unit.key, set()), self._planned)
+        self._pending.append((index, plan))
+        self._planned[unit.key] = set() if unit.delete_unit else set(plan.produced)
+        if plan.patient_write is not None:
+            self.cache.planned(plan.patient_write.resource)
+        self._pending_patients |= plan.patients_written()
 
-        for index, unit in enumerate(self.units):
-            writer = UnitWriter(self.tx, unit)
-            keys = writer.patient_keys()
-            duplicate = unit.key in seen_units
-            if duplicate or keys & pending_keys:
-                flush()  # the same item twice, or a patient changed earlier: store first
-                if duplicate:
-                    priors[unit.key], previous[unit.key] = writer.prior(), writer.previous()
-            prior = priors.get(unit.key)
-            skipped = writer.skip(prior)
-            if skipped is not None:
-                results[index] = skipped
-                continue
-            plan = writer.plan(prior, previous.get(unit.key, set()))
-            pending.append((index, plan))
-            seen_units.add(unit.key)
-            if plan.patient_write is not None:
-                pending_keys |= keys
-        flush()
-        return [r or UnitResult("unchanged") for r in results]
+    def _flush(self) -> None:
+        plans = [plan for _, plan in self._pending]
+        for (index, _), result in zip(self._pending, store_plans(self.tx, plans), strict=True):
+            self._results[index] = result
+            self.cache.written(result.outcomes)
+        self._pending.clear()
+        self._pending_patients.clear()
+        self._planned.clear()
 
 
 class Batch:
@@ -416,17 +492,18 @@ class Pipeline:
     def ingest_paths(
         self, paths: Iterable[Path], progress: Callable[[str], None] | None = None
     ) -> dict[str, FormatReport]:
-        for adapter, target in registry.plan(list(paths), self.adapters):
+        """Every unit of ``paths``. Consecutive files of one format are read as one stream,
+        so groups (and transactions) of units span files: a folder of one-unit files (QR
+        texts, checkup files, documents) is stored 50 units a group, not one."""
+        planned = registry.plan(list(paths), self.adapters)
+        for adapter, run in itertools.groupby(planned, key=lambda pair: pair[0]):
+            targets = [target for _, target in run]
             if adapter is None:
-                failure = Failure(
-                    "unknown",
-                    "no known format recognises this file",
-                    Location(str(target)),
-                    _raw(target),
-                )
-                self.quarantine(failure)
+                for target in targets:
+                    self.quarantine(_unknown(target))
                 continue
-            self.ingest_items(adapter, adapter.read(target), progress)
+            units = itertools.chain.from_iterable(adapter.read(t) for t in targets)
+            self.ingest_items(adapter, units, progress)
         return self.reports
 
     def ingest_items(
@@ -551,25 +628,41 @@ class Pipeline:
             quarantine.add(tx, failure)
 
 
-RETRIES = 3
+RETRIES = 5  # a unit whose patient another worker keeps changing is stored at a later try
 
 
 def _is_conflict(exc: Exception) -> bool:
-    """A unique-key race between concurrent ingestion workers (retrying resolves it)."""
+    """A race between concurrent ingestion workers, which retrying resolves: a unique key
+    both inserted, a Patient or shared resource another worker changed after it was read
+    (the version check on those writes; nothing else is written with one), a deadlock between two
+    workers' row locks, or a SQLite write lock held past the busy timeout."""
     import sqlite3
 
     import psycopg
 
-    return isinstance(exc, (sqlite3.IntegrityError, psycopg.errors.IntegrityError))
+    if isinstance(exc, FhirError):
+        return exc.status == 412
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc)  # the busy timeout ran out while another process wrote
+    retryable = (
+        sqlite3.IntegrityError,
+        psycopg.errors.IntegrityError,
+        psycopg.errors.DeadlockDetected,  # two workers locked the same rows in turn
+        psycopg.errors.SerializationFailure,
+    )
+    return isinstance(exc, retryable)
 
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, FhirError):
-        return "; ".join(
-            f"{p.expression}: {p.diagnostics}" if p.expression else p.diagnostics
-            for p in exc.problems[:5]
-        )
+        return describe(exc.problems[:5])
     return str(exc)
+
+
+def _unknown(target: Path) -> Failure:
+    return Failure(
+        "unknown", "no known format recognises this file", Location(str(target)), _raw(target)
+    )
 
 
 def _raw(path: Path) -> bytes:

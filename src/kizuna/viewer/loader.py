@@ -34,7 +34,7 @@ _lock = threading.Lock()
 def _cache_key(
     reader: Reader,
     decision: Decision,
-    version: tuple[int, int],
+    version: tuple[int, int, int],
     types: list[str] | None,
     today: date | None,
 ) -> tuple[Any, ...]:

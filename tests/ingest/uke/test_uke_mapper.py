@@ -151,6 +151,25 @@ def test_unknown_codes_are_reported_once_per_receipt(shipped_masters: Masters) -
     assert (warning.location.line, warning.location.segment) == (2, "RE")
 
 
+def test_an_act_or_drug_line_without_its_code_is_left_out_with_a_warning(
+    shipped_masters: Masters,
+) -> None:
+    """A damaged line (a comma too many moves the code to the next field) names no act or
+    drug: no resource is made for it, the rest of the receipt is mapped."""
+    unit = _unit(
+        shipped_masters,
+        f"SI,12,2,,112015570,,50,1,,,,,,,{_day(3)}",
+        f"SI,13,1,999999999,,10,1,,,,,,,{_day(2)}",
+        f"IY,21,1,,620000402,1,10,1,,,,,,,{_day(2)}",
+    )
+    missing = [w for w in unit.warnings if w.code == "missing-code"]
+    assert [(w.location.line, w.location.segment) for w in missing] == [(3, "SI"), (5, "IY")]
+    (procedure,) = _of(unit, "Procedure")
+    assert _codes(procedure["code"]) == {jpcore.RECEIPT_PROCEDURE_CODE: "999999999"}
+    assert _of(unit, "MedicationRequest") == []
+    assert all(not errors_only(validate(r)) for r in unit.resources)
+
+
 def test_known_disease_with_modifiers_renders_the_full_name(shipped_masters: Masters) -> None:
     unit = _unit(shipped_masters, "SY,4375001,20210901,1,20608048,,01,")
     (condition,) = _of(unit, "Condition")

@@ -146,7 +146,8 @@ class Masters:
         base = info.name if info else given_name
         if base is None:
             return None
-        prefixes, suffixes = [], []
+        prefixes: list[str] = []
+        suffixes: list[str] = []
         for modifier_code in modifier_codes:
             modifier = self.modifier(modifier_code)
             if modifier is not None:

@@ -178,12 +178,13 @@ def _type_filter(branch: Branch, wanted: tuple[str, ...], narrow: bool) -> list[
     if branch.type is not None and branch.type not in model.ABSTRACT_RESOURCES:
         return [branch] if model.type_matches(branch.type, wanted) else []
     kind = wanted[0] if narrow or len(wanted) == 1 else None
+    matches = model.type_test(wanted)
 
     def of_type(items: list[Any], root: dict[str, Any]) -> list[Any]:
         out = []
         for item in items:
             actual = model.runtime_type(item)
-            if actual is not None and model.type_matches(actual, wanted):
+            if actual is not None and matches(actual):
                 out.append(item)
         return out
 
@@ -207,13 +208,14 @@ def _wanted(name: str) -> tuple[str, ...]:
 
 def _is(operand: Paths, wanted: tuple[str, ...]) -> Paths:
     tests = [(b.build(), b.type) for b in operand.branches]
+    matches = model.type_test(wanted)
 
     def is_type(items: list[Any], root: dict[str, Any]) -> list[Any]:
         results: list[bool] = []
         for fn, kind in tests:
             for value in fn(items, root):
                 actual = kind if kind is not None else model.runtime_type(value)
-                results.append(actual is not None and model.type_matches(actual, wanted))
+                results.append(actual is not None and matches(actual))
         return results if len(results) == 1 else []
 
     label = f"is:{wanted}:{operand.signature()}"
@@ -329,11 +331,11 @@ def _predicate(criteria: Node, focus: str | None, ctx: Context) -> Predicate:
         and criteria.op == "is"
         and criteria.operand == Call(None, "resolve", ())
     ):
-        wanted = _wanted(criteria.type_name)
+        matches = model.type_test(_wanted(criteria.type_name))
 
         def resolves_to(item: Any, root: dict[str, Any]) -> bool:
             kind = runtime.reference_type(item, root)
-            return kind is not None and model.type_matches(kind, wanted)
+            return kind is not None and matches(kind)
 
         return resolves_to
     fast = _fast_equality(criteria, focus)

@@ -6,6 +6,7 @@ paths (``Observation.component``); ``None`` means "not known until run time".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -53,6 +54,29 @@ def wanted_types(name: str) -> tuple[str, ...]:
 
 def type_matches(actual: str, wanted: tuple[str, ...]) -> bool:
     return any(definitions.is_subtype(actual, w) for w in wanted)
+
+
+@cache
+def type_test(wanted: tuple[str, ...]) -> Callable[[str], bool]:
+    """``type_matches(actual, wanted)`` as a function of ``actual``, with the answer for
+    every known type name worked out once (a compiled expression tests many values)."""
+    answers = {name: type_matches(name, wanted) for name in _known_type_names()}
+
+    def test(actual: str) -> bool:
+        answer = answers.get(actual)
+        return type_matches(actual, wanted) if answer is None else answer
+
+    return test
+
+
+@cache
+def _known_type_names() -> frozenset[str]:
+    return (
+        definitions.resource_types()
+        | ABSTRACT_RESOURCES
+        | definitions.type_tables().keys()
+        | definitions.primitives().keys()
+    )
 
 
 def navigate(type_name: str | None, member: str) -> list[tuple[str, str | None]] | None:

@@ -26,10 +26,12 @@ def path_getter(keys: tuple[str, ...]) -> Fn:
                 if type(item) is dict:
                     value = item.get(key)
                     if value is not None:
-                        if type(value) is list:
-                            out.extend(v for v in value if v is not None)
-                        else:
+                        if type(value) is not list:
                             out.append(value)
+                        elif None in value:
+                            out.extend([v for v in value if v is not None])
+                        else:
+                            out.extend(value)
             return out
 
         return get_one
@@ -41,10 +43,12 @@ def path_getter(keys: tuple[str, ...]) -> Fn:
                 if type(item) is dict:
                     value = item.get(key)
                     if value is not None:
-                        if type(value) is list:
-                            out.extend(v for v in value if v is not None)
-                        else:
+                        if type(value) is not list:
                             out.append(value)
+                        elif None in value:
+                            out.extend([v for v in value if v is not None])
+                        else:
+                            out.extend(value)
             if not out:
                 return out
             items = out

@@ -80,7 +80,7 @@ def _encode_shared(
     """Encode once under the first parameter, then copy the new rows to the others."""
     first = params[0]
     lists = rows.lists()
-    sizes = [len(rows_of_kind) for rows_of_kind in lists]
+    sizes = [*map(len, lists)]
     for value in values:
         encode(first, value, rows)
     for rows_of_kind, size in zip(lists, sizes, strict=True):

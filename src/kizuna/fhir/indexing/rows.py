@@ -39,19 +39,19 @@ class IndexRows:
     def deduplicate(self) -> None:
         """Drop repeated rows, keeping first-seen order."""
         if len(self.tokens) > 1:
-            self.tokens = list(dict.fromkeys(self.tokens))
+            self.tokens = _unique(self.tokens)
         if len(self.strings) > 1:
-            self.strings = list(dict.fromkeys(self.strings))
+            self.strings = _unique(self.strings)
         if len(self.dates) > 1:
-            self.dates = list(dict.fromkeys(self.dates))
+            self.dates = _unique(self.dates)
         if len(self.references) > 1:
-            self.references = list(dict.fromkeys(self.references))
+            self.references = _unique(self.references)
         if len(self.quantities) > 1:
-            self.quantities = list(dict.fromkeys(self.quantities))
+            self.quantities = _unique(self.quantities)
         if len(self.numbers) > 1:
-            self.numbers = list(dict.fromkeys(self.numbers))
+            self.numbers = _unique(self.numbers)
         if len(self.uris) > 1:
-            self.uris = list(dict.fromkeys(self.uris))
+            self.uris = _unique(self.uris)
 
     def lists(self) -> tuple[list[tuple[object, ...]], ...]:
         """The seven row lists, in ``ROW_KINDS`` order."""
@@ -67,6 +67,14 @@ class IndexRows:
 
     def count(self) -> int:
         return sum(len(getattr(self, name)) for name in ROW_KINDS)
+
+
+def _unique(rows: list[Any]) -> list[Any]:
+    """``rows`` without repeats in first-seen order; the same list when it has none (the
+    usual case, which a set answers more cheaply than rebuilding the list)."""
+    if len(set(rows)) == len(rows):
+        return rows
+    return list(dict.fromkeys(rows))
 
 
 Encoder = Callable[[str, Any, IndexRows], None]

@@ -23,7 +23,7 @@ Profiles (resources whose ``meta.profile`` names a JP-CLINS eCS profile):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import cache
 from typing import Any
 
@@ -90,7 +90,7 @@ def _identifiers(value: dict[str, Any], path: str) -> Iterator[tuple[str, dict[s
         text = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):  # not JSON-serialisable: walk it instead
         text = None
-    if text is not None and not any(marker in text for marker in _markers()):
+    if text is not None and not _mentions_jp_system(text):
         return
     if not (_is_jp_identifier(value) or _has_jp_identifier(value)):
         return
@@ -106,9 +106,34 @@ def _identifiers(value: dict[str, Any], path: str) -> Iterator[tuple[str, dict[s
             stack.extend(reversed([(f"{where}[{i}]", c) for i, c in enumerate(node)]))
 
 
+def _mentions_jp_system(text: bytes) -> bool:
+    """Whether the serialised resource contains a JP identifier system. Each search reads
+    the whole text, so the two common prefixes rule most resources out first."""
+    if not any(prefix in text for prefix in _marker_prefixes()):
+        return False
+    return any(marker in text for marker in _markers())
+
+
 @cache
 def _markers() -> tuple[bytes, ...]:
     return tuple(s.encode() for s in (*JP_IDENTIFIER_SYSTEMS, *FACILITY_OID_ROOTS))
+
+
+@cache
+def _marker_prefixes() -> tuple[bytes, ...]:
+    """The longest common prefix of the JP systems and that of the facility OID roots."""
+    groups = (JP_IDENTIFIER_SYSTEMS, FACILITY_OID_ROOTS)
+    prefixes = tuple(_common_prefix(group).encode() for group in groups)
+    assert all(prefixes), "each group of markers shares a prefix"
+    return prefixes
+
+
+def _common_prefix(texts: Collection[str]) -> str:
+    first, last = min(texts), max(texts)
+    size = 0
+    while size < len(first) and first[size] == last[size]:
+        size += 1
+    return first[:size]
 
 
 def _has_jp_identifier(node: dict[str, Any], depth: int = 0) -> bool:

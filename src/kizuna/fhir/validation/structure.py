@@ -18,23 +18,45 @@ array of two or more values for a non-repeating element is always an error.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, TypeAlias
 
 from kizuna.fhir import definitions
 from kizuna.fhir.validation.issues import Issue, error, warning
-from kizuna.fhir.validation.primitives import Checker, checker, is_primitive
+from kizuna.fhir.validation.primitives import Checker, checker, is_primitive, known_strings
 
 MAX_DEPTH = 64
 PRIMITIVE, COMPLEX, RESOURCE, CONTAINED = range(4)
 
 
-class Field(NamedTuple):
+Location: TypeAlias = "str | tuple[Location, str] | tuple[Location, str, int]"
+"""Where a value sits: the resource path, or ``(parent, key)`` / ``(parent, key, index)``.
+Locations are built as tuples while walking and turned into text only for an issue."""
+
+
+def _text(where: Location) -> str:
+    """``Patient.name[0].given`` from ``((("Patient", "name", 0), "given")``."""
+    parts: list[str] = []
+    while type(where) is tuple:
+        if len(where) == 3:
+            where, key, index = where  # type: ignore[misc]
+            parts.append(f".{key}[{index}]")
+        else:
+            where, key = where  # type: ignore[misc]
+            parts.append(f".{key}")
+    parts.append(where)  # type: ignore[arg-type]
+    return "".join(reversed(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
     many: bool
     kind: int
     type: str
     choice: str | None
     check: Checker | None
+    known: Set[str] = frozenset()  # primitive strings that need no call to ``check``
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +66,8 @@ class Shape:
     required: tuple[tuple[str, str], ...]  # (name, "_" + name)
     required_choices: tuple[tuple[str, tuple[str, ...]], ...]  # ("value[x]", variant keys)
     choices: dict[str, tuple[str, ...]]
+    is_extension: bool
+    has_rules: bool  # required elements or choice groups, or ext-1
 
 
 _SHAPES: dict[str, Shape] = {}
@@ -72,14 +96,25 @@ def _build_shape(table: definitions.TypeTable) -> Shape:
         choices[base] = keys
         if minimum >= 1:
             required_choices.append((base + "[x]", keys + tuple("_" + key for key in keys)))
-    return Shape(table.name, fields, tuple(required), tuple(required_choices), choices)
+    is_extension = table.name == "Extension"
+    has_rules = bool(required or required_choices or is_extension)
+    return Shape(
+        table.name,
+        fields,
+        tuple(required),
+        tuple(required_choices),
+        choices,
+        is_extension,
+        has_rules,
+    )
 
 
 def _field(name: str, element: definitions.ElementDef) -> Field:
     type_name = element.type or "Element"
     many = element.max == definitions.MANY or element.max > 1
     if is_primitive(type_name):
-        return Field(many, PRIMITIVE, type_name, element.choice, checker(type_name))
+        check = checker(type_name)
+        return Field(many, PRIMITIVE, type_name, element.choice, check, known_strings(type_name))
     if type_name == "Resource":
         kind = CONTAINED if name == "contained" else RESOURCE
         return Field(many, kind, type_name, element.choice, None)
@@ -104,27 +139,34 @@ def _strict(issue: Issue) -> Issue:
 
 
 def _resource(
-    obj: dict[str, Any], path: str | None, depth: int, issues: list[Issue], nested: bool
+    obj: dict[str, Any], path: Location | None, depth: int, issues: list[Issue], nested: bool
 ) -> None:
     resource_type = obj.get("resourceType")
     where = path or (resource_type[:64] if isinstance(resource_type, str) else "Resource")
     if not isinstance(resource_type, str) or resource_type not in definitions.resource_types():
         shown = str(resource_type)[:40]
-        issues.append(error("structure", where, f"unknown resourceType {shown!r}"))
+        issues.append(error("structure", _text(where), f"unknown resourceType {shown!r}"))
         return
     if nested and "contained" in obj:
-        issues.append(error("invariant", where, "a contained resource cannot contain resources"))
+        issues.append(
+            error("invariant", _text(where), "a contained resource cannot contain resources")
+        )
     _object(obj, shape(resource_type), where, depth, issues, True)
 
 
 def _object(
-    obj: dict[str, Any], spec: Shape, path: str, depth: int, issues: list[Issue], is_resource: bool
+    obj: dict[str, Any],
+    spec: Shape,
+    path: Location,
+    depth: int,
+    issues: list[Issue],
+    is_resource: bool,
 ) -> None:
     if depth > MAX_DEPTH:
-        issues.append(error("too-costly", path, f"nested deeper than {MAX_DEPTH} levels"))
+        issues.append(error("too-costly", _text(path), f"nested deeper than {MAX_DEPTH} levels"))
         return
     if not obj:
-        issues.append(error("structure", path, "empty object"))
+        issues.append(error("structure", _text(path), "empty object"))
         return
     fields = spec.fields
     chosen: dict[str, str] | None = None
@@ -133,47 +175,59 @@ def _object(
         if field is None:
             _other_key(key, value, obj, spec, path, depth, issues, is_resource)
             continue
-        many, kind, type_name, choice, check = field
-        if choice is not None:
-            chosen = _note_choice(choice, key, chosen, path, issues)
-        if many:
+        if field.choice is not None:
+            chosen = _note_choice(field.choice, key, chosen, path, issues)
+        kind = field.kind
+        if field.many:
             if type(value) is not list or not value:
                 _many(key, value, obj, field, path, depth, issues)
             elif kind == PRIMITIVE:
                 _primitive_list(key, value, obj, field, path, issues)
             elif kind == COMPLEX:
-                child = _SHAPES.get(type_name) or shape(type_name)
+                child = _SHAPES.get(field.type) or shape(field.type)
                 for i, item in enumerate(value):
                     if type(item) is dict:
-                        _object(item, child, f"{path}.{key}[{i}]", depth + 1, issues, False)
+                        _object(item, child, (path, key, i), depth + 1, issues, False)
                     else:
-                        _complex(item, field, f"{path}.{key}[{i}]", depth, issues)
+                        _complex(item, field, (path, key, i), depth, issues)
             else:
                 for i, item in enumerate(value):
-                    _complex(item, field, f"{path}.{key}[{i}]", depth, issues)
+                    _complex(item, field, (path, key, i), depth, issues)
         elif type(value) is list:
             _array_for_single(key, value, field, path, depth, issues)
         elif kind == PRIMITIVE:
-            problem = check(value)  # type: ignore[misc]
+            if type(value) is str and value in field.known:
+                continue  # passed before
+            problem = field.check(value)  # type: ignore[misc]
             if problem is not None:
-                issues.append(error(_problem_code(problem), f"{path}.{key}", problem))
+                issues.append(error(_problem_code(problem), _text((path, key)), problem))
         elif kind == COMPLEX and type(value) is dict:
-            child = _SHAPES.get(type_name) or shape(type_name)
-            _object(value, child, f"{path}.{key}", depth + 1, issues, False)
+            child = _SHAPES.get(field.type) or shape(field.type)
+            _object(value, child, (path, key), depth + 1, issues, False)
         else:
-            _complex(value, field, f"{path}.{key}", depth, issues)
+            _complex(value, field, (path, key), depth, issues)
+    if spec.has_rules:
+        _object_rules(obj, spec, path, issues)
+
+
+def _object_rules(obj: dict[str, Any], spec: Shape, path: Location, issues: list[Issue]) -> None:
+    """Required elements and choice groups, and ext-1 for an Extension."""
     for name, alias in spec.required:
         if name not in obj and alias not in obj:
-            issues.append(error("required", f"{path}.{name}", f"missing required element {name}"))
+            _missing(name, path, issues)
     for label, keys in spec.required_choices:
         if not any(k in obj for k in keys):
-            issues.append(error("required", f"{path}.{label}", f"missing required element {label}"))
-    if spec.name == "Extension":
+            _missing(label, path, issues)
+    if spec.is_extension:
         _extension_rule(obj, path, issues)
 
 
+def _missing(name: str, path: Location, issues: list[Issue]) -> None:
+    issues.append(error("required", _text((path, name)), f"missing required element {name}"))
+
+
 def _note_choice(
-    base: str, key: str, chosen: dict[str, str] | None, path: str, issues: list[Issue]
+    base: str, key: str, chosen: dict[str, str] | None, path: Location, issues: list[Issue]
 ) -> dict[str, str]:
     if chosen is None:
         return {base: key}
@@ -182,7 +236,7 @@ def _note_choice(
         chosen[base] = key
     else:
         issues.append(
-            error("structure", f"{path}.{key}", f"{base}[x] given twice ({other} and {key})")
+            error("structure", _text((path, key)), f"{base}[x] given twice ({other} and {key})")
         )
     return chosen
 
@@ -192,37 +246,39 @@ def _many(
     value: Any,
     obj: dict[str, Any],
     field: Field,
-    path: str,
+    path: Location,
     depth: int,
     issues: list[Issue],
 ) -> None:
     if type(value) is not list:
-        where = f"{path}.{key}"
-        issues.append(warning("structure", where, "expected an array; a single value was given"))
+        where = (path, key)
+        issues.append(
+            warning("structure", _text(where), "expected an array; a single value was given")
+        )
         if field.kind == PRIMITIVE:
             _primitive(value, field, where, issues)
         else:
             _complex(value, field, where, depth, issues)
         return
     if not value:
-        issues.append(error("structure", f"{path}.{key}", "empty array"))
+        issues.append(error("structure", _text((path, key)), "empty array"))
         return
     if field.kind == PRIMITIVE:
         _primitive_list(key, value, obj, field, path, issues)
         return
     for i, item in enumerate(value):
-        _complex(item, field, f"{path}.{key}[{i}]", depth, issues)
+        _complex(item, field, (path, key, i), depth, issues)
 
 
 def _array_for_single(
-    key: str, value: list[Any], field: Field, path: str, depth: int, issues: list[Issue]
+    key: str, value: list[Any], field: Field, path: Location, depth: int, issues: list[Issue]
 ) -> None:
-    where = f"{path}.{key}"
+    where = (path, key)
     if len(value) != 1:
-        issues.append(error("structure", where, f"{key} repeats at most once; got an array"))
+        issues.append(error("structure", _text(where), f"{key} repeats at most once; got an array"))
         return
     issues.append(
-        warning("structure", where, "expected a single value; a one-item array was given")
+        warning("structure", _text(where), "expected a single value; a one-item array was given")
     )
     if field.kind == PRIMITIVE:
         _primitive(value[0], field, where, issues)
@@ -230,11 +286,11 @@ def _array_for_single(
         _complex(value[0], field, where, depth, issues)
 
 
-def _primitive(value: Any, field: Field, where: str, issues: list[Issue]) -> None:
+def _primitive(value: Any, field: Field, where: Location, issues: list[Issue]) -> None:
     assert field.check is not None
     problem = field.check(value)
     if problem is not None:
-        issues.append(error(_problem_code(problem), where, problem))
+        issues.append(error(_problem_code(problem), _text(where), problem))
 
 
 def _problem_code(problem: str) -> str:
@@ -242,31 +298,41 @@ def _problem_code(problem: str) -> str:
 
 
 def _primitive_list(
-    key: str, values: list[Any], obj: dict[str, Any], field: Field, path: str, issues: list[Issue]
+    key: str,
+    values: list[Any],
+    obj: dict[str, Any],
+    field: Field,
+    path: Location,
+    issues: list[Issue],
 ) -> None:
-    assert field.check is not None
+    check, known = field.check, field.known
+    assert check is not None
     extensions = obj.get("_" + key)
     for i, item in enumerate(values):
+        if type(item) is str and item in known:
+            continue
         if item is None:
             if not _has_entry(extensions, i):
                 issues.append(
                     error(
-                        "structure", f"{path}.{key}[{i}]", f"null without a matching _{key} entry"
+                        "structure",
+                        _text((path, key, i)),
+                        f"null without a matching _{key} entry",
                     )
                 )
             continue
-        problem = field.check(item)
+        problem = check(item)
         if problem is not None:
-            issues.append(error(_problem_code(problem), f"{path}.{key}[{i}]", problem))
+            issues.append(error(_problem_code(problem), _text((path, key, i)), problem))
 
 
 def _has_entry(extensions: Any, i: int) -> bool:
     return type(extensions) is list and i < len(extensions) and extensions[i] is not None
 
 
-def _complex(value: Any, field: Field, where: str, depth: int, issues: list[Issue]) -> None:
+def _complex(value: Any, field: Field, where: Location, depth: int, issues: list[Issue]) -> None:
     if type(value) is not dict:
-        issues.append(error("structure", where, f"expected a JSON object ({field.type})"))
+        issues.append(error("structure", _text(where), f"expected a JSON object ({field.type})"))
     elif field.kind == COMPLEX:
         _object(value, shape(field.type), where, depth + 1, issues, False)
     else:
@@ -278,7 +344,7 @@ def _other_key(
     value: Any,
     obj: dict[str, Any],
     spec: Shape,
-    path: str,
+    path: Location,
     depth: int,
     issues: list[Issue],
     is_resource: bool,
@@ -288,9 +354,9 @@ def _other_key(
     if key[:1] == "_":
         field = spec.fields.get(key[1:])
         if field is not None and field.kind == PRIMITIVE:
-            _primitive_extension(value, field, obj.get(key[1:]), f"{path}.{key[1:]}", depth, issues)
+            _primitive_extension(value, field, obj, path, key[1:], depth, issues)
             return
-    issues.append(error("structure", f"{path}.{key}", _unknown_message(key, spec)))
+    issues.append(error("structure", _text((path, key)), _unknown_message(key, spec)))
 
 
 def _unknown_message(key: str, spec: Shape) -> str:
@@ -302,35 +368,49 @@ def _unknown_message(key: str, spec: Shape) -> str:
 
 
 def _primitive_extension(
-    value: Any, field: Field, primary: Any, path: str, depth: int, issues: list[Issue]
+    value: Any,
+    field: Field,
+    obj: dict[str, Any],
+    path: Location,
+    name: str,
+    depth: int,
+    issues: list[Issue],
 ) -> None:
     """``_name``: the id/extensions of primitive ``name`` (an array of them if it repeats)."""
     element = shape("Element")
+    where = (path, name)
     if not field.many:
         if type(value) is not dict:
-            issues.append(error("structure", path, "expected a JSON object (Element)"))
+            issues.append(error("structure", _text(where), "expected a JSON object (Element)"))
         else:
-            _object(value, element, path, depth + 1, issues, False)
+            _object(value, element, where, depth + 1, issues, False)
         return
     if type(value) is not list:
-        issues.append(error("structure", path, "expected an array of primitive extensions"))
+        issues.append(error("structure", _text(where), "expected an array of primitive extensions"))
         return
+    primary = obj.get(name)
     if type(primary) is list and len(primary) != len(value):
-        issues.append(error("structure", path, "value and extension arrays differ in length"))
+        issues.append(
+            error("structure", _text(where), "value and extension arrays differ in length")
+        )
     for i, item in enumerate(value):
         if item is None:
             continue
         if type(item) is not dict:
-            issues.append(error("structure", f"{path}[{i}]", "expected a JSON object or null"))
+            issues.append(
+                error("structure", _text((path, name, i)), "expected a JSON object or null")
+            )
         else:
-            _object(item, element, f"{path}[{i}]", depth + 1, issues, False)
+            _object(item, element, (path, name, i), depth + 1, issues, False)
 
 
-def _extension_rule(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
+def _extension_rule(obj: dict[str, Any], path: Location, issues: list[Issue]) -> None:
     """ext-1: an extension has either a value[x] or nested extensions, not both."""
     has_value = any(k.startswith(("value", "_value")) for k in obj)
     has_children = "extension" in obj
     if has_value and has_children:
-        issues.append(error("invariant", path, "extension has both a value and extensions"))
+        issues.append(error("invariant", _text(path), "extension has both a value and extensions"))
     elif not has_value and not has_children:
-        issues.append(error("invariant", path, "extension has neither a value nor extensions"))
+        issues.append(
+            error("invariant", _text(path), "extension has neither a value nor extensions")
+        )

@@ -283,6 +283,8 @@ class ActMapper:
             procedures: list[Resource] = []
             materials: list[dict[str, Any]] = []
             for item in group.items:
+                if not self.ctx.has_code(item):
+                    continue
                 if isinstance(item, med.SIRecord):
                     procedures += self.procedures(group, item)
                 elif isinstance(item, med.MedicalIYRecord):

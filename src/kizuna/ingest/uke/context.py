@@ -67,6 +67,15 @@ class Context:
     def warn(self, code: str, message: str, location: Location) -> None:
         self.warnings.append(IngestWarning(code, message, location))
 
+    def has_code(self, record: Any) -> bool:
+        """Whether a drug, act or material record names its code; one that does not (a
+        damaged line) is left out with a warning, since no resource can say what it was."""
+        if record.code:
+            return True
+        where = self.where(record.line, record.TYPE, "code")
+        self.warn("missing-code", f"{record.TYPE} record without its code: left out", where)
+        return False
+
     def note_unknown(self, kind: str, code: str) -> None:
         self.unknown.setdefault(kind, set()).add(code)
 

@@ -63,7 +63,8 @@ class DispensingMapper:
         out = self.prescriber()
         for number, prescription in enumerate(prescriptions(receipt), start=1):
             for drug in prescription.drugs:
-                out += self.drug(number, prescription, drug)
+                if self.ctx.has_code(drug):
+                    out += self.drug(number, prescription, drug)
         return out
 
     def prescriber(self) -> list[Resource]:

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from kizuna.ingest.base import Location, ParseError
 from kizuna.ingest.uke import records as med
 from kizuna.ingest.uke import records_pharmacy as pha
-from kizuna.ingest.uke.schema import CONVERTERS, DAY_COUNT, Kind, ValueFormatError, to_int
+from kizuna.ingest.uke.schema import (
+    CONVERTERS,
+    DAY_COUNT,
+    Kind,
+    RecordBase,
+    ValueFormatError,
+    to_int,
+)
 
 
 class FileKind(enum.Enum):
@@ -30,7 +37,7 @@ class FileKind(enum.Enum):
 Header = med.IRRecord | pha.YKRecord
 ReceiptHead = med.MedicalRERecord | pha.PharmacyRERecord
 
-_COMMON: tuple[type, ...] = (
+_COMMON: tuple[type[RecordBase], ...] = (
     med.HORecord,
     med.KORecord,
     med.SNRecord,
@@ -38,7 +45,7 @@ _COMMON: tuple[type, ...] = (
     med.MFRecord,
     med.GORecord,
 )
-_MEDICAL: tuple[type, ...] = (
+_MEDICAL: tuple[type[RecordBase], ...] = (
     med.IRRecord,
     med.MedicalRERecord,
     med.SYRecord,
@@ -48,7 +55,7 @@ _MEDICAL: tuple[type, ...] = (
     med.CORecord,
     med.SJRecord,
 )
-_PHARMACY: tuple[type, ...] = (
+_PHARMACY: tuple[type[RecordBase], ...] = (
     pha.YKRecord,
     pha.PharmacyRERecord,
     pha.SHRecord,
@@ -56,7 +63,7 @@ _PHARMACY: tuple[type, ...] = (
     pha.PharmacyIYRecord,
     pha.PharmacyTORecord,
 )
-RECORD_TYPES: dict[FileKind, dict[str, type]] = {
+RECORD_TYPES: dict[FileKind, dict[str, type[RecordBase]]] = {
     FileKind.MEDICAL: {cls.TYPE: cls for cls in _COMMON + _MEDICAL},
     FileKind.PHARMACY: {cls.TYPE: cls for cls in _COMMON + _PHARMACY},
 }
@@ -128,10 +135,15 @@ class _Step:
     convert: Any
 
 
-_PLANS: dict[type, tuple[_Step, ...]] = {}
+_PLANS: dict[type[RecordBase], tuple[_Step, ...]] = {}
 
 
-def _plan(cls: type) -> tuple[_Step, ...]:
+def _make(cls: type[RecordBase], *args: Any) -> Any:
+    """An instance of a record dataclass (the marker base declares no constructor)."""
+    return cast(Callable[..., RecordBase], cls)(*args)
+
+
+def _plan(cls: type[RecordBase]) -> tuple[_Step, ...]:
     plan = _PLANS.get(cls)
     if plan is None:
         plan = tuple(_Step(c.name, c.kind, CONVERTERS.get(c.kind)) for c in cls.COLUMNS)
@@ -194,13 +206,15 @@ def decode_fields(line: bytes, number: int, filename: str, receipt: str | None) 
 
 
 def build_record(
-    cls: type, fields: list[str], number: int, filename: str, receipt: str | None
+    cls: type[RecordBase], fields: list[str], number: int, filename: str, receipt: str | None
 ) -> Any:
     """A typed record from its decoded columns (``fields[0]`` is the record type)."""
     fast = _FAST.get(cls) or _fast_plan(cls)
     if len(fields) > fast.width:
         try:
-            return cls(number, *_convert_fast(fast.steps, fields), tuple(fields[fast.width + 1 :]))
+            return _make(
+                cls, number, *_convert_fast(fast.steps, fields), tuple(fields[fast.width + 1 :])
+            )
         except ValueFormatError:
             pass  # the exact place is found by the checked path below
     return _build_checked(cls, fields, number, filename, receipt)
@@ -217,7 +231,7 @@ _NO_DAYS: tuple[int | None, ...] = (None,) * DAY_COUNT
 _FAST: dict[type, _FastPlan] = {}
 
 
-def _fast_plan(cls: type) -> _FastPlan:
+def _fast_plan(cls: type[RecordBase]) -> _FastPlan:
     steps: list[tuple[int, Any]] = []
     pos = 1
     for col in cls.COLUMNS:
@@ -255,7 +269,7 @@ def _fast_days(chunk: list[str]) -> tuple[int | None, ...]:
 
 
 def _build_checked(
-    cls: type, fields: list[str], number: int, filename: str, receipt: str | None
+    cls: type[RecordBase], fields: list[str], number: int, filename: str, receipt: str | None
 ) -> Any:
     plan = _plan(cls)
     values: list[Any] = []
@@ -275,7 +289,7 @@ def _build_checked(
                 str(exc), _where(cls.TYPE, pos, step.name, number, filename, receipt)
             ) from exc
         pos += 1
-    return cls(number, *values, tuple(fields[pos:]))
+    return _make(cls, number, *values, tuple(fields[pos:]))
 
 
 def _days(

@@ -6,11 +6,17 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL was given to the migrations")
+    return url
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection, render_as_batch=connection.dialect.name == "sqlite"
@@ -20,7 +26,7 @@ def run_migrations_online() -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=url, literal_binds=True)
+    context.configure(url=_url(), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -321,10 +321,10 @@ def compose_medications(chart: Chart, window_days: int = WINDOW_DAYS) -> Medicat
     for hit in find_interactions({k for k in groups if not k.startswith("name:")}):
         interacting |= {hit.key_a, hit.key_b}
         names = (hit.name_a, hit.name_b)
-        facilities = tuple(
+        prescribers = tuple(
             dict.fromkeys(f for k in (hit.key_a, hit.key_b) for f in _facilities(groups[k]))
         )
-        warnings.append(Warning("interaction", names, facilities, hit.level, hit.source))
+        warnings.append(Warning("interaction", names, prescribers, hit.level, hit.source))
     current = [
         MedicationGroup(
             key,

@@ -1,0 +1,118 @@
+"""The cache that resolves a group's patients: it answers as the database does, also after
+keys, Patients and persons changed in the same transaction."""
+
+from __future__ import annotations
+
+import pytest
+from tests.identity.support import FACILITY_A, FACILITY_B, ingest, patient
+
+from kizuna.fhir import writes
+from kizuna.identity import persons
+from kizuna.identity.cache import ResolveCache
+from kizuna.identity.keys import link_keys
+from kizuna.identity.resolve import resolve_patient
+from kizuna.store.db import Database
+
+HOME = {"address": "島根県松江市殿町1", "postal": "690-8501", "phone": "0852-22-5111"}
+MEMBER = "01130012:7:8:01"
+
+
+def test_an_empty_cache_answers_as_the_database(db: Database) -> None:
+    known = patient(kanji="青木 修", birth="1950-01-01", sex="male", local=(FACILITY_A, "1"))
+    patient_id = ingest(db, known, "r1")
+    unknown = patient(kanji="黒田 茂", birth="1960-02-02", local=(FACILITY_A, "2"))
+    with db.read() as tx:
+        cache = ResolveCache()
+        cache.prefetch(tx, [link_keys(known), link_keys(unknown)])
+        assert cache.owners(tx, link_keys(known) + link_keys(unknown)) == {
+            link_keys(known)[0]: patient_id
+        }
+        stored = cache.stored_patient(tx, patient_id)
+        assert stored is not None and stored["name"][0]["text"] == "青木 修"
+        assert stored is not cache.stored_patient(tx, patient_id)  # a copy each time
+        assert cache.person_of(tx, patient_id) == persons.person_of(tx, patient_id)
+        new_id = cache.patient_for(tx, link_keys(unknown))
+        assert new_id != patient_id
+        assert cache.stored_patient(tx, new_id) is None and cache.person_of(tx, new_id) is None
+
+
+def test_keys_and_patients_written_in_the_transaction_are_seen(db: Database) -> None:
+    candidate = patient(kanji="小林 直樹", birth="1975-10-12", local=(FACILITY_A, "1"))
+    with db.transaction() as tx:
+        cache = ResolveCache()
+        cache.prefetch(tx, [link_keys(candidate)])
+        first = resolve_patient(tx, candidate, cache)
+        assert first.created and first.write is not None
+        assert cache.owners(tx, link_keys(candidate)) == {link_keys(candidate)[0]: first.patient_id}
+        cache.written(writes.apply(tx, [first.write]))
+        assert cache.stored_patient(tx, first.patient_id) == ResolveCache().stored_patient(
+            tx, first.patient_id
+        )
+        again = resolve_patient(tx, candidate, cache)
+    assert not again.created and again.write is None and again.person_id == first.person_id
+
+
+def test_persons_linked_by_a_shared_key_are_read_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIZUNA_IDENTITY_MATCH", "queue")  # only the shared key links them
+    chart = patient(kanji="佐藤 花子", birth="1960-02-03", sex="female", local=(FACILITY_A, "42"))
+    card = patient(kanji="佐藤 花子", birth="1960-02-03", sex="female", member=MEMBER)
+    both = patient(
+        kanji="佐藤 花子", birth="1960-02-03", sex="female", local=(FACILITY_A, "42"), member=MEMBER
+    )
+    a, b = ingest(db, chart, "r1"), ingest(db, card, "r2")
+    with db.transaction() as tx:
+        assert persons.person_of(tx, a) != persons.person_of(tx, b)
+        cache = ResolveCache()
+        cache.prefetch(tx, [link_keys(chart), link_keys(card), link_keys(both)])
+        assert resolve_patient(tx, chart, cache).person_id == persons.person_of(tx, a)
+        assert resolve_patient(tx, card, cache).person_id == persons.person_of(tx, b)
+        linked = resolve_patient(tx, both, cache)
+        assert linked.conflicts
+        after = {resolve_patient(tx, c, cache).person_id for c in (chart, card)}
+        assert after == {persons.person_of(tx, a)} == {persons.person_of(tx, b)}
+
+
+def test_an_auto_link_made_by_matching_is_read_again(db: Database) -> None:
+    first = patient(
+        kanji="髙橋 一郎", kana="ﾀｶﾊｼ ｲﾁﾛｳ", birth="1961-05-20", sex="male",
+        local=(FACILITY_A, "11"), **HOME,
+    )
+    second = patient(
+        kanji="高橋 一郎", kana="タカハシ イチロウ", birth="1961-05-20", sex="male",
+        local=(FACILITY_B, "77"), phone="0852225111",
+    )
+    a = ingest(db, first, "r1", "ssmix2")
+    with db.transaction() as tx:
+        cache = ResolveCache()
+        cache.prefetch(tx, [link_keys(first), link_keys(second)])
+        before = resolve_patient(tx, first, cache).person_id
+        b = resolve_patient(tx, second, cache)
+        assert b.created and b.person_id == persons.person_of(tx, b.patient_id)
+        assert persons.person_of(tx, a) == b.person_id  # auto-linked on ingest
+        again = resolve_patient(tx, first, cache).person_id
+    assert before is not None and again == b.person_id != before  # the first one moved
+
+
+def test_a_planned_patient_is_merged_into_until_it_is_written(db: Database) -> None:
+    candidate = patient(kanji="小林 直樹", birth="1975-10-12", local=(FACILITY_A, "1"))
+    with_phone = {**candidate, "telecom": [{"system": "phone", "value": "0852-22-5111"}]}
+    with db.transaction() as tx:
+        cache = ResolveCache()
+        first = resolve_patient(tx, candidate, cache)
+        assert first.write is not None
+        cache.planned(first.write.resource)
+        assert cache.stored_patient(tx, first.patient_id) == first.write.resource
+        assert cache.stored_version(tx, first.patient_id) is None  # known once written
+        second = resolve_patient(tx, with_phone, cache)
+        assert second.write is not None and not second.created
+        assert second.write.resource["name"] == first.write.resource["name"]
+        outcomes = writes.apply(tx, [first.write])
+        unchanged = [writes.Outcome(o.key, o.version, o.last_updated, 200, False) for o in outcomes]
+        cache.planned(second.write.resource)
+        cache.written(unchanged)  # a planned Patient not written after all: read it again
+        assert cache.stored_patient(tx, first.patient_id) == ResolveCache().stored_patient(
+            tx, first.patient_id
+        )
+        assert cache.stored_version(tx, first.patient_id) == 1

@@ -1,0 +1,202 @@
+"""Shared resources (facilities, practitioners, payers) are the join of what every source
+says about them, whatever order the sources arrive in."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kizuna.fhir.writes import content_hash
+from kizuna.ingest.pipeline import Pipeline
+from kizuna.ingest.shared import canonical, covers, join, merged
+from kizuna.store.db import Database
+from kizuna.store.migrate import upgrade
+from kizuna.synth.config import SynthConfig
+from kizuna.synth.generate import generate
+
+# --- the join itself -------------------------------------------------------------------
+
+_text = st.sampled_from(["", "a", "b", "東京病院", "03-1234-5678", "work"])
+_coding = st.fixed_dictionaries(
+    {"system": st.sampled_from(["urn:a", "urn:b"]), "code": st.sampled_from(["1", "2"])},
+    optional={"display": _text},
+)
+_contact = st.fixed_dictionaries(
+    {"system": st.sampled_from(["phone", "fax"]), "value": _text}, optional={"use": _text}
+)
+_organization = st.fixed_dictionaries(
+    {"resourceType": st.just("Organization"), "id": st.just("o1")},
+    optional={
+        "name": _text,
+        "active": st.booleans(),
+        "alias": st.lists(_text, max_size=2),
+        "telecom": st.lists(_contact, max_size=3),
+        "type": st.lists(
+            st.fixed_dictionaries({"coding": st.lists(_coding, max_size=2)}), max_size=2
+        ),
+        "address": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={"text": _text, "postalCode": _text, "line": st.lists(_text, max_size=2)},
+            ),
+            max_size=2,
+        ),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_organization, _organization, _organization)
+def test_join_ignores_order_and_repetition(a: Any, b: Any, c: Any) -> None:
+    assert _bytes(join(a, b)) == _bytes(join(b, a))
+    assert _bytes(join(join(a, b), c)) == _bytes(join(a, join(b, c)))
+    ab = join(a, b)
+    assert _bytes(join(ab, a)) == _bytes(ab) == _bytes(join(ab, b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_organization, _organization)
+def test_the_join_says_what_both_say_where_they_agree(a: Any, b: Any) -> None:
+    both = join(a, b)
+    for key in a.keys() - b.keys():
+        assert covers(both[key], canonical(a[key])), key
+    for key in a.keys() & b.keys():
+        if isinstance(a[key], list) and all(isinstance(x, dict) for x in a[key] + b[key]):
+            assert covers(both[key], canonical(a[key])) and covers(both[key], canonical(b[key]))
+        elif a[key] == b[key]:
+            assert both[key] == canonical(a[key])
+        else:
+            assert both[key] in (canonical(a[key]), canonical(b[key]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_organization, min_size=1, max_size=4))
+def test_what_is_stored_depends_only_on_the_set_of_descriptions(said: list[Any]) -> None:
+    results = set()
+    for order in itertools.permutations(said):
+        stored = None
+        for one in order:  # one unit after another, each seeing what the last stored
+            stored = merged(stored, [one]) or stored
+        results.add(_bytes(stored))
+        results.add(_bytes(merged(None, list(order))))
+    assert len(results) == 1
+
+
+def test_a_fuller_contact_covers_the_bare_one_and_the_longer_name_wins() -> None:
+    receipt = {
+        "resourceType": "Organization",
+        "id": "o1",
+        "identifier": [{"system": "urn:fac", "value": "1312345678"}],
+        "name": "東京病院",
+        "telecom": [{"system": "phone", "value": "03-1234-5678"}],
+    }
+    notebook = {
+        "resourceType": "Organization",
+        "id": "o1",
+        "name": "医療法人 東京病院",
+        "telecom": [{"system": "phone", "value": "03-1234-5678", "use": "work"}],
+        "address": [{"text": "東京都千代田区"}],
+    }
+    assert join(receipt, notebook) == {
+        "resourceType": "Organization",
+        "id": "o1",
+        "address": [{"text": "東京都千代田区"}],
+        "identifier": [{"system": "urn:fac", "value": "1312345678"}],
+        "name": "医療法人 東京病院",
+        "telecom": [{"system": "phone", "use": "work", "value": "03-1234-5678"}],
+    }
+
+
+def test_an_unchanged_or_covered_description_writes_nothing() -> None:
+    stored = {"resourceType": "Organization", "id": "o1", "meta": {"versionId": "3"}, "name": "A"}
+    assert merged(stored, [{"resourceType": "Organization", "id": "o1", "name": "A"}]) is None
+    bare = {"resourceType": "Organization", "id": "o1", "name": "A", "telecom": [{"value": "1"}]}
+    full = merged(None, [bare, {**bare, "telecom": [{"value": "1", "use": "work"}]}])
+    assert full is not None and merged({**full, "meta": {"versionId": "2"}}, [bare]) is None
+
+
+def _bytes(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+# --- through the pipeline ----------------------------------------------------------------
+
+FORMATS = ("uke", "jahis-tc", "ssmix2")
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synth-shared")
+    generate(SynthConfig(12, 5, root, workers=1))
+    return root
+
+
+def _shared(url: str) -> dict[tuple[str, str], dict[str, Any]]:
+    db = Database(url)
+    try:
+        with db.read() as tx:
+            rows = tx.fetchall(
+                "SELECT res_type, res_id, content FROM resources WHERE deleted = 0 AND patient_key IS NULL"
+            )
+    finally:
+        db.close()
+    out = {}
+    for res_type, res_id, content in rows:
+        resource = orjson.loads(content)
+        resource.pop("meta", None)
+        out[(res_type, res_id)] = resource
+    return out
+
+
+def _ingest(url: str, folders: list[Path]) -> None:
+    upgrade(url)
+    db = Database(url)
+    for folder in folders:  # one folder after another: this order, not the registry's
+        Pipeline(db).ingest_paths([folder])
+    db.close()
+
+
+def test_facilities_named_by_several_formats_join_in_any_order(
+    population: Path, tmp_path: Path
+) -> None:
+    folders = [population / name for name in FORMATS]
+    forward, backward = f"sqlite:///{tmp_path / 'f.sqlite3'}", f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    _ingest(forward, folders)
+    _ingest(backward, folders[::-1])
+    joined = _shared(forward)
+    assert {k: content_hash(v) for k, v in joined.items()} == {
+        k: content_hash(v) for k, v in _shared(backward).items()
+    }
+
+    alone: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    for name in FORMATS:
+        url = f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
+        _ingest(url, [population / name])
+        alone[name] = _shared(url)
+    described_twice = 0
+    for key, resource in joined.items():
+        said = [alone[name][key] for name in FORMATS if key in alone[name]]
+        assert said, key  # nothing appears that no source said
+        for one in said:
+            _assert_says_all(resource, one, said)
+        described_twice += len(said) > 1
+    assert described_twice > 0  # the population has facilities several formats name
+
+
+def _assert_says_all(
+    joined: dict[str, Any], one: dict[str, Any], said: list[dict[str, Any]]
+) -> None:
+    """Everything one source said is in the joined resource; where sources disagreed on a
+    value (a name, say), the joined one is a value some source gave."""
+    assert joined.keys() >= one.keys()
+    for key, value in one.items():
+        if isinstance(value, list) and all(isinstance(x, dict) for x in value):
+            assert covers(joined[key], canonical(value)), key
+        else:
+            assert joined[key] in [canonical(s[key]) for s in said if key in s], key
