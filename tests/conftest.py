@@ -9,6 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
+
+
 def _shared_data() -> Path:
     """``$KIZUNA_SHARED_DATA``, else ``../shared/data`` beside the checkout, else the
     workplace's copy (a fresh clone elsewhere still finds it)."""
@@ -22,6 +24,18 @@ def _shared_data() -> Path:
 
 SHARED_DATA = _shared_data()
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# -- property tests ----------------------------------------------------------------------
+# Hypothesis fails an example that runs longer than its deadline (200 ms by default), and
+# reports a FlakyFailure when the replay is fast. On a shared or slower machine a single
+# garbage collection or a busy CPU is enough, so no property test has a deadline: what they
+# check is correctness, and pytest-timeout still stops one that hangs. A test that sets its
+# own ``@settings`` inherits this profile for everything it leaves out.
+
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("kizuna", deadline=None)
+hypothesis_settings.load_profile("kizuna")
 
 
 @pytest.fixture(scope="session")
