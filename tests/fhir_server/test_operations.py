@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from tests.fhir_server.support import post_transaction, resolve_refs, synthea_bundles
+
+from kizuna.fhir import writes
 
 
 def _pages(fhir: httpx.Client, url: str, params: dict[str, str]) -> list[dict[str, Any]]:
@@ -23,7 +27,17 @@ def _pages(fhir: httpx.Client, url: str, params: dict[str, str]) -> list[dict[st
     return entries
 
 
-def test_everything_returns_the_compartment_and_cited_resources(fhir: httpx.Client) -> None:
+#: a write clock whose first write ends in .999: the millisecond after it is the next second
+CLOCK_START = 1_790_000_000_999
+
+
+def test_everything_returns_the_compartment_and_cited_resources(
+    fhir: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's write clock is pinned, one second a write: ``_since`` is then
+    asked of an instant that is certainly between the load and the change."""
+    clock = iter(range(CLOCK_START, CLOCK_START + 1_000_000, 1_000))
+    monkeypatch.setattr(writes, "now_ms", lambda: next(clock))
     bundles = synthea_bundles(2)
     mappings = [post_transaction(fhir, b) for b in bundles]
     bundle, mapping = bundles[0], mappings[0]
@@ -77,8 +91,13 @@ def test_everything_returns_the_compartment_and_cited_resources(fhir: httpx.Clie
 
 def _after(instant: str) -> str:
     """An instant one millisecond after ``instant`` (…sss Z form)."""
-    stem, millis = instant[:-4], int(instant[-4:-1])
-    return f"{stem}{millis + 1:03d}Z" if millis < 999 else instant
+    later = datetime.fromisoformat(instant).astimezone(UTC) + timedelta(milliseconds=1)
+    return later.strftime("%Y-%m-%dT%H:%M:%S.") + f"{later.microsecond // 1000:03d}Z"
+
+
+def test_one_millisecond_after_carries_into_the_next_second() -> None:
+    assert _after("2026-09-21T23:59:59.999Z") == "2026-09-22T00:00:00.000Z"
+    assert _after("2026-09-21T10:00:00.041Z") == "2026-09-21T10:00:00.042Z"
 
 
 def _export(fhir: httpx.Client, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
