@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
+
+from kizuna.fhir import writes
 
 PATIENT = {
     "resourceType": "Patient",
@@ -127,7 +130,18 @@ def test_conditional_create_and_update(fhir: httpx.Client) -> None:
     assert fhir.delete(f"/Patient?{criteria}").status_code == 412
 
 
-def test_history_levels(fhir: httpx.Client) -> None:
+def _pin_write_clock(monkeypatch: pytest.MonkeyPatch, step_ms: int) -> None:
+    """Every write after the first is ``step_ms`` later (0: all in one millisecond)."""
+    start = 1_790_000_000_000
+    if step_ms == 0:
+        monkeypatch.setattr(writes, "now_ms", lambda: start)
+        return
+    stamps = iter(range(start, start + 1_000_000_000, step_ms))
+    monkeypatch.setattr(writes, "now_ms", lambda: next(stamps))
+
+
+def test_history_levels(fhir: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    _pin_write_clock(monkeypatch, 1)  # each write one millisecond after the last, never equal
     pid = _create(fhir).json()["id"]
     fhir.put(f"/Patient/{pid}", json={**PATIENT, "id": pid, "active": True})
     oid = fhir.post(
@@ -147,6 +161,18 @@ def test_history_levels(fhir: httpx.Client) -> None:
     assert system["entry"][0]["resource"]["id"] == oid  # newest first
     paged = fhir.get("/_history", params={"_count": "1"}).json()
     assert len(paged["entry"]) == 1 and any(link["relation"] == "next" for link in paged["link"])
+
+
+def test_history_pages_list_every_version_once_when_they_share_a_millisecond(
+    fhir: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pin_write_clock(monkeypatch, 0)
+    made = {_create(fhir).json()["id"] for _ in range(12)}
+    listed: list[str] = []
+    for offset in range(len(made)):
+        page = fhir.get("/_history", params={"_count": "1", "_offset": str(offset)}).json()
+        listed += [e["resource"]["id"] for e in page["entry"]]
+    assert sorted(listed) == sorted(made)
 
 
 def test_transaction_is_all_or_nothing(fhir: httpx.Client) -> None:

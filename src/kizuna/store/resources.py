@@ -189,7 +189,12 @@ def history(
     limit: int,
     offset: int,
 ) -> list[Version]:
-    """Versions newest first, for an instance, a type, or the whole system."""
+    """Versions newest first, for an instance, a type, or the whole system.
+
+    Versions written in the same millisecond are ordered by key, so the order is total and
+    pages of one listing neither repeat nor skip a version (PostgreSQL's top-N sort orders
+    ties differently for every LIMIT).
+    """
     where: list[str] = []
     params: list[Any] = []
     if res_type:
@@ -205,7 +210,7 @@ def history(
     sql = (
         f"SELECT {_COLS} FROM (SELECT {_COLS} FROM resources {cond} "
         f"UNION ALL SELECT {_COLS} FROM resource_history {cond}) AS h "
-        "ORDER BY last_updated DESC, version DESC LIMIT ? OFFSET ?"
+        "ORDER BY last_updated DESC, version DESC, res_type, res_id LIMIT ? OFFSET ?"
     )
     rows = tx.fetchall(sql, [*params, *params, limit, offset])
     return [Version.from_row(r) for r in rows]
