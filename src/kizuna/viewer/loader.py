@@ -36,11 +36,14 @@ def _cache_key(
     decision: Decision,
     version: tuple[int, int, int],
     types: list[str] | None,
-    today: date | None,
+    today: date,
 ) -> tuple[Any, ...]:
-    """Everything that decides what the chart holds: the person, what the decision lets
-    this reader see, the data's version and the day (current medication depends on it)."""
+    """Everything that decides what the chart holds: the database, the person, what the
+    decision lets this reader see, the data's version and the day (current medication
+    depends on it). The cache is per process and a process may use more than one database,
+    whose versions can be equal."""
     return (
+        reader.db.url.url,
         decision.patient_ids,
         decision.excluded_categories,
         decision.types,
@@ -49,7 +52,7 @@ def _cache_key(
         reader.principal.role,
         tuple(types or ()),
         version,
-        today or date.today(),
+        today,
     )
 
 
@@ -58,7 +61,9 @@ def load_chart(
 ) -> tuple[Decision, Chart]:
     """The person's chart. A chart already built for the same visibility and the same data
     version (this process) is reused; the access decision and the audit record are made
-    on every call either way."""
+    on every call either way. The day is read once: a chart is built for the day it is
+    kept under, also when the call spans midnight."""
+    today = today or date.today()
     decision, version = reader.person_version(patient_id, types)
     key = _cache_key(reader, decision, version, types, today)
     if decision.allowed:
