@@ -94,7 +94,9 @@ def test_watch_mode_reads_only_new_files_and_survives_a_restart(
     db.close()
 
 
-def test_push_endpoint_acknowledges_what_was_stored(database_url: str, make_live_server: Any, samples: Path) -> None:
+def test_push_endpoint_acknowledges_what_was_stored(
+    database_url: str, make_live_server: Any, samples: Path
+) -> None:
     live_server = make_live_server(database_url, auth="off")  # tests/security covers authentication
     message = next((samples / ADT00).iterdir()).read_bytes()
     with httpx.Client(base_url=live_server.url, timeout=30) as client:
@@ -136,3 +138,25 @@ def test_push_endpoint_acknowledges_what_was_stored(database_url: str, make_live
             unknown.status_code == 400
             and orjson.loads(unknown.content)["resourceType"] == "OperationOutcome"
         )
+
+
+def test_acknowledgements_sent_in_the_same_second_have_their_own_control_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime
+
+    from kizuna.api import ingest as push
+    from kizuna.ingest.pipeline import FormatReport
+
+    class Pinned(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Pinned:
+            return cls(2026, 11, 25, 9, 30, 0)
+
+    monkeypatch.setattr(push, "datetime", Pinned)
+    message = b"MSH|^~\\&|HIS|1310000116|||20261125093000||ADT^A08|M1|P|2.5\rPID|1\r"
+    first, second = (push.hl7_ack(message, FormatReport()) for _ in range(2))
+    headers = [ack.split(b"\r")[0].split(b"|") for ack in (first, second)]
+    assert headers[0][6] == headers[1][6] == b"20261125093000"  # MSH-7, the time
+    assert headers[0][9] != headers[1][9]  # MSH-10, the message's control id
+    assert all(0 < len(h[9]) <= 20 for h in headers)

@@ -10,6 +10,7 @@ transaction; a bad unit is quarantined and named in the answer while the rest go
 from __future__ import annotations
 
 import tempfile
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,12 @@ def _control_id(data: bytes) -> str:
 
 
 def hl7_ack(data: bytes, report: FormatReport) -> bytes:
-    """An HL7 v2.5 ACK: AA when stored, AE when quarantined (with the reason)."""
+    """An HL7 v2.5 ACK: AA when stored, AE when quarantined (with the reason).
+
+    Its own control id (MSH-10) is random, not the time: two ACKs sent in the same second
+    are two messages, and MSH-10 is what tells them apart."""
     now = datetime.now().strftime("%Y%m%d%H%M%S")
+    control_id = uuid.uuid4().hex[:20]  # MSH-10 is at most 20 characters
     code = "AA" if report.quarantined == 0 else "AE"
     text = (
         "stored"
@@ -67,7 +72,7 @@ def hl7_ack(data: bytes, report: FormatReport) -> bytes:
     )
     text = text.replace("|", "/").replace("^", " ").replace("\r", " ")[:200]
     segments = [
-        f"MSH|^~\\&|KIZUNA|KIZUNA|||{now}||ACK|{now}|P|2.5",
+        f"MSH|^~\\&|KIZUNA|KIZUNA|||{now}||ACK|{control_id}|P|2.5",
         f"MSA|{code}|{_control_id(data)}|{text}",
     ]
     return ("\r".join(segments) + "\r").encode()
