@@ -64,7 +64,9 @@ def run_items(url: str, facility: str | None, items: list[Item]) -> dict[str, Fo
         paths = [Path(item[2]) for item in run]
         if name == "unknown":
             for path in paths:
-                failure = Failure("unknown", "no known format recognises this file", Location(str(path)), b"")
+                failure = Failure(
+                    "unknown", "no known format recognises this file", Location(str(path)), b""
+                )
                 pipeline.quarantine(failure)
             continue
         adapter = adapters[name]

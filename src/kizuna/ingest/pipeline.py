@@ -31,6 +31,7 @@ from kizuna.identity.resolve import UnlinkablePatient, resolve_patient
 from kizuna.ingest import quarantine, registry
 from kizuna.ingest import shared as shared_resources
 from kizuna.ingest.base import PATIENT_REF, Adapter, Failure, IngestError, Location, Unit
+from kizuna.ingest.checked import CHECKED
 from kizuna.store import resources as sql
 from kizuna.store.db import Database, Tx
 
@@ -80,18 +81,6 @@ def source_uri(unit: Unit) -> str:
         f"urn:kizuna:source:{src.format}:{src.facility_code or '-'}:"
         f"{quote(Path(src.file).name, safe='')}#{quote(src.record, safe='')}"
     )
-
-
-_PLACEHOLDER = orjson.dumps(PATIENT_REF)
-
-
-def _rewrite_patient(node: Any, target: str) -> Any:
-    """``node`` with the patient placeholder replaced (a byte substitution on the JSON: the
-    placeholder is a URN no source can contain in any other meaning)."""
-    text = orjson.dumps(node)
-    if _PLACEHOLDER not in text:
-        return node
-    return orjson.loads(text.replace(_PLACEHOLDER, orjson.dumps(target)))
 
 
 def _tag(resource: dict[str, Any], source: str) -> dict[str, Any]:
@@ -222,8 +211,7 @@ class UnitWriter:
         if self.unit.document is not None:
             items.append(self.unit.document)
         for i, resource in enumerate(items):
-            body = _rewrite_patient(resource, target) if target != PATIENT_REF else resource
-            check_resource(body, where=f"Unit.resources[{i}]")
+            body = CHECKED.body(resource, target, f"Unit.resources[{i}]")
             if resource is self.unit.document:
                 owned.append(writes.Put(_tag(body, source), patient_key=target.split("/")[-1]))
             elif in_patient_compartment(body["resourceType"]):
@@ -251,7 +239,9 @@ class UnitWriter:
             [self.unit.key, *params],
         )
         stored = {(r[1], r[2]) for r in rows if r[0] not in planned}
-        others = {k for unit_key, made in planned.items() if unit_key != self.unit.key for k in made}
+        others = {
+            k for unit_key, made in planned.items() if unit_key != self.unit.key for k in made
+        }
         return stored | (others & set(keys))
 
 
