@@ -80,7 +80,8 @@ def active_grant(
     marks = ",".join("?" * len(patient_ids))
     row = tx.fetchone(
         f"SELECT grant_id FROM emergency_grants WHERE subject = ? AND patient_id IN ({marks}) "
-        "AND started_ms <= ? AND expires_ms > ? AND revoked_ms IS NULL ORDER BY expires_ms DESC",
+        "AND started_ms <= ? AND expires_ms > ? AND revoked_ms IS NULL "
+        "ORDER BY expires_ms DESC, grant_id",
         [subject, *patient_ids, when, when],
     )
     return str(row[0]) if row else None

@@ -34,11 +34,12 @@ def store(tx: Tx, patient_id: str, kind: str, body: dict[str, Any]) -> str:
 def for_patients(
     db: Database, patient_ids: tuple[str, ...], limit: int = 50
 ) -> list[dict[str, Any]]:
+    """Newest first; notifications of the same millisecond by id, so the limit is stable."""
     marks = ",".join("?" * len(patient_ids))
     with db.read() as tx:
         rows = tx.fetchall(
             "SELECT notification_id, kind, created_ms, body, delivered_ms, channel FROM notifications "
-            f"WHERE patient_id IN ({marks}) ORDER BY created_ms DESC LIMIT ?",
+            f"WHERE patient_id IN ({marks}) ORDER BY created_ms DESC, notification_id DESC LIMIT ?",
             [*patient_ids, limit],
         )
     return [
@@ -123,7 +124,7 @@ def deliver_pending(db: Database, limit: int = 100) -> int:
     with db.read() as tx:
         rows = tx.fetchall(
             "SELECT notification_id FROM notifications WHERE delivered_ms IS NULL AND attempts < 10 "
-            "ORDER BY created_ms LIMIT ?",
+            "ORDER BY created_ms, notification_id LIMIT ?",
             (limit,),
         )
     return sum(deliver(db, r[0]) for r in rows)

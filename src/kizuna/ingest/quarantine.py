@@ -66,10 +66,11 @@ def add(tx: Tx, failure: Failure) -> str:
 
 
 def items(db: Database, status: str | None = "open", limit: int = 100) -> list[Item]:
+    """Oldest first; items of the same millisecond by id, so the limit cuts a fixed list."""
     where, params = ("WHERE status = ?", [status]) if status else ("", [])
     with db.read() as tx:
         rows = tx.fetchall(
-            f"SELECT {_COLUMNS} FROM quarantine {where} ORDER BY created_ms LIMIT ?",
+            f"SELECT {_COLUMNS} FROM quarantine {where} ORDER BY created_ms, item_id LIMIT ?",
             [*params, limit],
         )
     return [Item.from_row(r) for r in rows]
