@@ -175,6 +175,26 @@ def test_history_pages_list_every_version_once_when_they_share_a_millisecond(
     assert sorted(listed) == sorted(made)
 
 
+def test_instance_history_keeps_version_order_when_the_clock_steps_back(
+    fhir: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamps = iter(range(1_790_000_000_000, 0, -60_000))  # each write a minute earlier
+    monkeypatch.setattr(writes, "now_ms", lambda: next(stamps))
+    pid = _create(fhir).json()["id"]
+    for active in (True, False):
+        fhir.put(f"/Patient/{pid}", json={**PATIENT, "id": pid, "active": active})
+    history = fhir.get(f"/Patient/{pid}/_history").json()
+    assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["3", "2", "1"]
+    paged = [
+        e["resource"]["meta"]["versionId"]
+        for offset in range(3)
+        for e in fhir.get(
+            f"/Patient/{pid}/_history", params={"_count": "1", "_offset": str(offset)}
+        ).json()["entry"]
+    ]
+    assert paged == ["3", "2", "1"]
+
+
 def test_transaction_is_all_or_nothing(fhir: httpx.Client) -> None:
     good = {
         "fullUrl": "urn:uuid:a1",

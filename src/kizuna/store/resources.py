@@ -191,9 +191,11 @@ def history(
 ) -> list[Version]:
     """Versions newest first, for an instance, a type, or the whole system.
 
-    Versions written in the same millisecond are ordered by key, so the order is total and
-    pages of one listing neither repeat nor skip a version (PostgreSQL's top-N sort orders
-    ties differently for every LIMIT).
+    One resource's versions are ordered by version number alone: its history stays in
+    write order even if the clock stepped back between two writes. Across resources the
+    order is by time, and versions written in the same millisecond by key, so the order is
+    total and pages of one listing neither repeat nor skip a version (PostgreSQL's top-N
+    sort orders ties differently for every LIMIT).
     """
     where: list[str] = []
     params: list[Any] = []
@@ -210,10 +212,16 @@ def history(
     sql = (
         f"SELECT {_COLS} FROM (SELECT {_COLS} FROM resources {cond} "
         f"UNION ALL SELECT {_COLS} FROM resource_history {cond}) AS h "
-        "ORDER BY last_updated DESC, version DESC, res_type, res_id LIMIT ? OFFSET ?"
+        f"ORDER BY {_history_order(res_type, res_id)} LIMIT ? OFFSET ?"
     )
     rows = tx.fetchall(sql, [*params, *params, limit, offset])
     return [Version.from_row(r) for r in rows]
+
+
+def _history_order(res_type: str | None, res_id: str | None) -> str:
+    if res_type and res_id:
+        return "version DESC"
+    return "last_updated DESC, version DESC, res_type, res_id"
 
 
 def history_count(tx: Tx, res_type: str | None, res_id: str | None, since_ms: int | None) -> int:
