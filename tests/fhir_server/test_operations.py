@@ -11,6 +11,8 @@ import pytest
 from tests.fhir_server.support import post_transaction, resolve_refs, synthea_bundles
 
 from kizuna.fhir import writes
+from kizuna.identity import persons
+from kizuna.store.db import Database
 
 
 def _pages(fhir: httpx.Client, url: str, params: dict[str, str]) -> list[dict[str, Any]]:
@@ -87,6 +89,46 @@ def test_everything_returns_the_compartment_and_cited_resources(
         if e["search"]["mode"] == "match"
     ] == [key]
     assert fhir.get("/Patient/unknown-patient/$everything").status_code == 404
+
+
+def _linked_person(fhir: httpx.Client, db: Database, records: int, each: int) -> list[str]:
+    """``records`` Patients of one person, each with ``each`` Observations; their keys."""
+    keys: list[str] = []
+    for n in range(records):
+        made = fhir.post("/Patient", json={"resourceType": "Patient", "gender": "female"}).json()
+        patient = f"Patient/{made['id']}"
+        keys.append(patient)
+        for m in range(each):
+            observation = {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"text": f"record {n} value {m}"},
+                "subject": {"reference": patient},
+            }
+            keys.append(f"Observation/{fhir.post('/Observation', json=observation).json()['id']}")
+    patients = [k.split("/")[1] for k in keys if k.startswith("Patient/")]
+    with db.transaction() as tx:
+        for pid in patients:
+            persons.ensure_person(tx, pid)
+        for pid in patients[1:]:
+            persons.link(tx, patients[0], pid, "operator-1", "same person")
+    return keys
+
+
+def test_everything_pages_the_linked_records_as_one_list(fhir: httpx.Client, db: Database) -> None:
+    """Paging runs over the person's records together: every resource of every linked
+    record comes exactly once, whatever the page size."""
+    keys = _linked_person(fhir, db, records=3, each=4)
+    asked = keys[0].split("/")[1]
+    for count in ("1", "4", "7"):
+        entries = _pages(fhir, f"/Patient/{asked}/$everything", {"_count": count})
+        listed = [
+            f"{e['resource']['resourceType']}/{e['resource']['id']}"
+            for e in entries
+            if e["search"]["mode"] == "match"
+        ]
+        assert sorted(listed) == sorted(keys), count
+        assert listed[0] == keys[0]  # the Patient asked for comes first
 
 
 def _after(instant: str) -> str:

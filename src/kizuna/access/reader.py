@@ -186,7 +186,12 @@ class Reader:
 
     def note_lookup(self, returned: list[str]) -> None:
         """Audit a patient lookup made outside :meth:`search` ($match, PIX)."""
-        self._record("patient-lookup", [], {"type": "Patient", "returned": returned[:MAX_AUDITED_IDS]}, allowed=True)
+        self._record(
+            "patient-lookup",
+            [],
+            {"type": "Patient", "returned": returned[:MAX_AUDITED_IDS]},
+            allowed=True,
+        )
 
     def lookup_patients(self, query: SearchQuery) -> engine.Page:
         """Patient lookup for staff: demographics only, no clinical data, audited."""
@@ -232,23 +237,16 @@ class Reader:
         count: int,
         offset: int,
     ) -> tuple[list[engine.Hit], list[engine.Hit], bool]:
-        matches: list[engine.Hit] = []
-        cited: list[engine.Hit] = []
-        has_next = False
-        for pid in decision.patient_ids:
-            m, c, more = everything_page(
-                tx,
-                pid,
-                since_ms,
-                types,
-                count,
-                offset,
-                lambda t: gate.limits(self.principal, [decision], t),
-            )
-            matches += m
-            cited += c
-            has_next = has_next or more
-        return matches[:count], cited, has_next
+        """One page of the person's records together: one order, one offset, one limit."""
+        return everything_page(
+            tx,
+            decision.patient_ids,
+            since_ms,
+            types,
+            count,
+            offset,
+            lambda t: gate.limits(self.principal, [decision], t),
+        )
 
     def note_write(self, action: str, res_type: str, res_id: str, patient_key: str | None) -> None:
         """Record a write or an operation (create, update, delete, export...) in the audit trail."""
