@@ -68,20 +68,23 @@ class Outcome:
 _UNVERSIONED_META = frozenset({"versionId", "lastUpdated", "source"})
 
 
+def without_meta(resource: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    """``resource`` without the meta ``fields`` (and without meta if nothing else is left);
+    the resource itself, not a copy, when its meta has none of them."""
+    meta = resource.get("meta")
+    if type(meta) is not dict or fields.isdisjoint(meta):
+        return resource
+    kept = {k: v for k, v in meta.items() if k not in fields}
+    return (
+        {**resource, "meta": kept} if kept else {k: v for k, v in resource.items() if k != "meta"}
+    )
+
+
 def content_hash(resource: dict[str, Any]) -> str:
     """A digest of the resource without the server-managed meta fields and its source."""
-    meta = resource.get("meta")
-    # a meta with none of those fields (bulk data, say) is hashed as it is, without a copy
-    if meta and (type(meta) is not dict or not _UNVERSIONED_META.isdisjoint(meta)):
-        kept = {k: v for k, v in meta.items() if k not in _UNVERSIONED_META}
-        resource = (
-            {**resource, "meta": kept}
-            if kept
-            else {k: v for k, v in resource.items() if k != "meta"}
-        )
     # Key order counts: an identical re-send is recognised; a reordered one makes a version.
-    digest = hashlib.blake2b(orjson.dumps(resource), digest_size=16)
-    return digest.hexdigest()
+    stripped = without_meta(resource, _UNVERSIONED_META)
+    return hashlib.blake2b(orjson.dumps(stripped), digest_size=16).hexdigest()
 
 
 def _stamp(resource: dict[str, Any], version: int, ms: int) -> dict[str, Any]:

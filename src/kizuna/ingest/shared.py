@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from kizuna.fhir.writes import content_hash
+from kizuna.fhir.writes import content_hash, without_meta
 
 _FIRST = ("resourceType", "id", "meta")
 _SERVER_META = frozenset({"versionId", "lastUpdated"})
@@ -40,7 +40,7 @@ def merged(
     stored: dict[str, Any] | None, contributions: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """What to store for a shared resource, or None when ``stored`` already says it all."""
-    base = _without_server_meta(stored) if stored is not None else None
+    base = without_meta(stored, _SERVER_META) if stored is not None else None
     digests = {content_hash(c) for c in contributions}
     if base is not None and digests == {content_hash(base)}:
         return None
@@ -122,14 +122,3 @@ def _is_object_list(value: Any) -> bool:
 
 def _key_order(keys: Any) -> list[str]:
     return [k for k in _FIRST if k in keys] + sorted(k for k in keys if k not in _FIRST)
-
-
-def _without_server_meta(resource: dict[str, Any]) -> dict[str, Any]:
-    meta = resource.get("meta")
-    if not isinstance(meta, dict) or _SERVER_META.isdisjoint(meta):
-        return resource
-    kept = {k: v for k, v in meta.items() if k not in _SERVER_META}
-    out = {k: v for k, v in resource.items() if k != "meta"}
-    if kept:
-        out["meta"] = kept
-    return out
