@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kizuna.codes.checkdigit import with_check_digit
 from kizuna.fhir import jpcore, writes
+from kizuna.fhir.instant import japan_today
 from kizuna.ingest.base import stable_id
 from kizuna.ingest.jahis_tc import records as tc
 from kizuna.ingest.jahis_tc.writer import write as write_tc
@@ -258,7 +259,7 @@ def directory(db: Database, codes: dict[str, str]) -> None:
 def build(db: Database, root: Path, today: date | None = None, years: int = 2,
           extra_clinics: int = 0) -> Showcase:
     """Write the showcase's files under ``root``, ingest them, and return what was written."""
-    today = today or date.today()
+    today = today or japan_today()  # the viewer's today: the date in Japan
     show = Showcase("", today)
     hospital_root = root / "ssmix2"
     _hospital(hospital_root, today, years, show)

@@ -92,12 +92,7 @@ def test_a_chart_is_built_for_the_day_it_is_cached_under(db: Database, monkeypat
     """The loader reads the day once; a second reading in the chart could fall on the next
     day when the call spans midnight, and the chart kept under one day would be another's."""
 
-    class Pinned(date):
-        @classmethod
-        def today(cls) -> Pinned:
-            return cls(2026, 3, 31)
-
-    monkeypatch.setattr(loader, "date", Pinned)
+    monkeypatch.setattr(loader, "japan_today", lambda: date(2026, 3, 31))
     with db.transaction() as tx:
         writes.apply(tx, [writes.Put(PATIENT), writes.Put(_condition("高血圧症"))])
     _, chart = load_chart(Reader(db, OPEN, lambda _: None, "treatment"), "p1")

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from kizuna.consent.categories import CATEGORIES, SYSTEM
 from kizuna.fhir import jpcore
 from kizuna.fhir.indexing.date import range_or_none
-from kizuna.fhir.instant import format_instant
+from kizuna.fhir.instant import format_instant, japan_date
 
 SCOPE_URL = "urn:kizuna:fhir:consent-sharing-scope"
 NETWORK_URL = "urn:kizuna:fhir:consent-network"
@@ -228,4 +227,6 @@ def evaluate(
 
 
 def today_iso(now_ms: int) -> str:
-    return datetime.fromtimestamp(now_ms / 1000).strftime("%Y-%m-%d")
+    """The date in Japan at ``now_ms``: the day a consent given now starts (periods are
+    read at Japan time, so a server-local date could start it a day early or late)."""
+    return japan_date(now_ms).isoformat()

@@ -18,6 +18,7 @@ import orjson
 from kizuna.access.decision import Decision
 from kizuna.access.reader import Reader
 from kizuna.fhir import jpcore
+from kizuna.fhir.instant import japan_today
 from kizuna.store.db import Database, Tx
 from kizuna.viewer.compose.chart import DIRECTORY_TYPES, Chart, Directory
 from kizuna.viewer.compose.fields import facility_code_of
@@ -63,7 +64,7 @@ def load_chart(
     version (this process) is reused; the access decision and the audit record are made
     on every call either way. The day is read once: a chart is built for the day it is
     kept under, also when the call spans midnight."""
-    today = today or date.today()
+    today = today or japan_today()
     decision, version = reader.person_version(patient_id, types)
     key = _cache_key(reader, decision, version, types, today)
     if decision.allowed:

@@ -13,6 +13,8 @@ from urllib.parse import unquote
 
 import orjson
 
+from kizuna.fhir.instant import japan_today
+
 T = TypeVar("T")
 
 Resource = dict[str, Any]
@@ -106,7 +108,7 @@ class Chart:
                     cited.update(_DIRECTORY_REF.findall(content))
             by_type[res_type].append(resource)
             by_key[(res_type, res_id)] = resource
-        return cls(dict(by_type), by_key, directory or Directory(), today or date.today(), cited)
+        return cls(dict(by_type), by_key, directory or Directory(), today or japan_today(), cited)
 
     def of(self, *types: str) -> list[Resource]:
         return [r for t in types for r in self.by_type.get(t, [])]
