@@ -160,3 +160,22 @@ def test_acknowledgements_sent_in_the_same_second_have_their_own_control_ids(
     assert headers[0][6] == headers[1][6] == b"20261125093000"  # MSH-7, the time
     assert headers[0][9] != headers[1][9]  # MSH-10, the message's control id
     assert all(0 < len(h[9]) <= 20 for h in headers)
+
+
+def test_acknowledgements_carry_the_time_in_japan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MSH-7 has no offset, so it is Japan time whatever the server's time zone is."""
+    from datetime import UTC, datetime
+
+    from kizuna.api import ingest as push
+    from kizuna.ingest.pipeline import FormatReport
+
+    class Pinned(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Pinned:
+            instant = cls(2026, 11, 24, 15, 30, 0, tzinfo=UTC)  # 2026-11-25 00:30 in Japan
+            return instant.astimezone(tz) if tz is not None else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(push, "datetime", Pinned)
+    message = b"MSH|^~\\&|HIS|1310000116|||20261125003000||ADT^A08|M1|P|2.5\rPID|1\r"
+    header = push.hl7_ack(message, FormatReport()).split(b"\r")[0].split(b"|")
+    assert header[6] == b"20261125003000"

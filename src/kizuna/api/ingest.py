@@ -23,6 +23,7 @@ from kizuna.api.body import read_bytes
 from kizuna.api.context import services
 from kizuna.api.security import reader_of, require
 from kizuna.auth.roles import Permission
+from kizuna.fhir.instant import JAPAN
 from kizuna.fhir.outcome import Problem, bad_request
 from kizuna.ingest.pipeline import FormatReport, Pipeline
 
@@ -61,8 +62,10 @@ def hl7_ack(data: bytes, report: FormatReport) -> bytes:
     """An HL7 v2.5 ACK: AA when stored, AE when quarantined (with the reason).
 
     Its own control id (MSH-10) is random, not the time: two ACKs sent in the same second
-    are two messages, and MSH-10 is what tells them apart."""
-    now = datetime.now().strftime("%Y%m%d%H%M%S")
+    are two messages, and MSH-10 is what tells them apart. Its time (MSH-7) carries no
+    offset and is Japan time, as every HL7 time without an offset is read, whatever time
+    zone the server's clock is set to."""
+    now = datetime.now(JAPAN).strftime("%Y%m%d%H%M%S")
     control_id = uuid.uuid4().hex[:20]  # MSH-10 is at most 20 characters
     code = "AA" if report.quarantined == 0 else "AE"
     text = (
