@@ -141,12 +141,12 @@ class Reader:
         return found or None
 
     def search(self, query: SearchQuery) -> engine.Page:
-        with self.db.read() as tx:
+        with self.db.read() as tx:  # one connection for the decision and the search
             decisions, kind = self._search_decisions(tx, query)
+            if kind != "patient-lookup":
+                page = engine.search(tx, query, lambda t: gate.limits(self.principal, decisions, t))
         if kind == "patient-lookup":
             return self.lookup_patients(query)
-        with self.db.read() as tx:
-            page = engine.search(tx, query, lambda t: gate.limits(self.principal, decisions, t))
         hits = [f"{h[0]}/{h[1]}" for h in page.matches + page.included]
         data = {"type": query.res_type, "kind": kind, "returned": hits[:MAX_AUDITED_IDS]}
         owned = in_patient_compartment(query.res_type) or kind != "directory"
