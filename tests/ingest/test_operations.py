@@ -3,7 +3,9 @@ push endpoint with its acknowledgements."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,10 @@ def test_cli_ingest_prints_a_summary_and_replays_a_fixed_file(
     db.close()
 
 
+def _later() -> int:
+    return time.time_ns() + 10 * 10**9
+
+
 def test_watch_mode_reads_only_new_files_and_survives_a_restart(
     env: str, samples: Path, tmp_path: Path
 ) -> None:
@@ -86,11 +92,33 @@ def test_watch_mode_reads_only_new_files_and_survives_a_restart(
         source.read_bytes()
     )
     pipeline = Pipeline(db)
-    third = Watcher(pipeline, root).scan_once()
+    third = Watcher(pipeline, root, clock=_later).scan_once()  # the new file has settled
     assert third.ingested == 1
     assert pipeline.reports["ssmix2"].units == 1
     result = RUNNER.invoke(app, ["ingest", "--watch", str(root), "--once"])
     assert result.exit_code == 0 and "new or changed" not in result.output
+    db.close()
+
+
+def test_watch_mode_leaves_a_file_being_written_for_a_later_scan(
+    env: str, samples: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "tree"
+    shutil.copytree(samples / "ssmix2" / "sampleData", root)
+    written = time.time_ns()
+    for path in root.rglob("*"):
+        os.utime(path, ns=(written - 3600 * 10**9,) * 2)  # written an hour ago
+    writing = next((root / "999/901/9999013/20111120/ADT-22").iterdir())
+    os.utime(writing, ns=(written, written))  # still being written
+    db = Database(env)
+    pipeline = Pipeline(db)
+    early = Watcher(pipeline, root, settle=2.0, clock=lambda: written + 10**9).scan_once()
+    assert (early.ingested, early.settling, early.seen) == (18, 1, 19)
+    read = pipeline.reports["ssmix2"].files
+    assert len(read) == 18 and not any(writing.name in name for name in read)
+    settled = Watcher(pipeline, root, settle=2.0, clock=lambda: written + 3 * 10**9).scan_once()
+    assert (settled.ingested, settled.settling) == (1, 0)
+    assert any(writing.name in name for name in pipeline.reports["ssmix2"].files)
     db.close()
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from kizuna.ingest.pipeline import Pipeline
+    from kizuna.ingest.watch import Watcher
 
 
 def _pipeline(facility: str | None):  # type: ignore[no-untyped-def]
@@ -66,6 +71,9 @@ def ingest(
     ),
     interval: float = typer.Option(5.0, help="Seconds between scans in watch mode."),
     once: bool = typer.Option(False, help="With --watch: scan once and exit."),
+    settle: float = typer.Option(
+        2.0, help="With --watch: leave files modified in the last SETTLE seconds for later."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print every warning and failure."),
     workers: int = typer.Option(1, help="Worker processes (2 or more pays off on PostgreSQL)."),
 ) -> None:
@@ -76,7 +84,9 @@ def ingest(
     pipeline = _pipeline(facility)
     settle_heap()  # after the masters and definitions are loaded
     if watch is not None:
-        _watch(pipeline, watch, interval, once, console)
+        from kizuna.ingest.watch import Watcher
+
+        _watch(pipeline, Watcher(pipeline, watch, settle), interval, once, console)
         return
     if not paths:
         raise typer.BadParameter("give files or folders, or --watch DIR")
@@ -116,14 +126,15 @@ def _details(console: Console, reports: dict, verbose: bool) -> None:  # type: i
         console.print("see [b]kizuna quarantine list[/b] for every quarantined item")
 
 
-def _watch(pipeline, root: Path, interval: float, once: bool, console: Console) -> None:  # type: ignore[no-untyped-def]
-    from kizuna.ingest.watch import Watcher
-
-    watcher = Watcher(pipeline, root)
+def _watch(
+    pipeline: Pipeline, watcher: Watcher, interval: float, once: bool, console: Console
+) -> None:
     while True:
         result = watcher.scan_once()
         if result.ingested:
             console.print(f"{result.ingested} new or changed of {result.seen} files")
+        if result.settling:
+            console.print(f"{result.settling} files modified too recently, left for the next scan")
         if once:
             console.print(summary(pipeline.reports))
             return

@@ -2,12 +2,18 @@
 
 The size and modification time of every file seen are kept in ``watch_files``, so a
 restart resumes where the last scan stopped without reprocessing anything.
+
+A file modified less than ``settle`` seconds before the scan is left for a later scan. A
+facility system may still be writing it, and a file read and then rewritten within one
+tick of the file system's clock (coarse on network shares) would keep its size and time
+and never be read again; once settled, any later change gives it a later time.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +25,7 @@ from kizuna.ingest.registry import detect
 class ScanResult:
     seen: int = 0
     ingested: int = 0
+    settling: int = 0  # modified too recently; read by a later scan
 
 
 def _files(root: Path) -> Iterator[os.DirEntry[str]]:
@@ -35,9 +42,17 @@ def _files(root: Path) -> Iterator[os.DirEntry[str]]:
 
 
 class Watcher:
-    def __init__(self, pipeline: Pipeline, root: Path) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        root: Path,
+        settle: float = 2.0,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
         self.pipeline = pipeline
         self.root = root.resolve()
+        self.settle_ns = int(settle * 1e9)
+        self.clock = clock
 
     def _known(self) -> dict[str, tuple[int, int]]:
         with self.pipeline.db.read() as tx:
@@ -60,11 +75,16 @@ class Watcher:
         known = self._known()
         result = ScanResult()
         changed = []
+        settled_before = self.clock() - self.settle_ns
         for entry in _files(self.root):
             result.seen += 1
             stat = entry.stat(follow_symlinks=False)
-            if known.get(entry.path) != (stat.st_size, stat.st_mtime_ns):
-                changed.append((entry.path, stat.st_size, stat.st_mtime_ns))
+            if known.get(entry.path) == (stat.st_size, stat.st_mtime_ns):
+                continue
+            if stat.st_mtime_ns > settled_before:
+                result.settling += 1
+                continue
+            changed.append((entry.path, stat.st_size, stat.st_mtime_ns))
         for path, size, mtime_ns in sorted(changed):
             adapter = detect(Path(path), self.pipeline.adapters)
             if adapter is not None:
