@@ -333,8 +333,10 @@ def test_reference_search(fhir: httpx.Client, loaded: dict[str, list[Resource]])
 def test_clauses_combine_as_and_whichever_drives_the_query(
     fhir: httpx.Client, loaded: dict[str, list[Resource]]
 ) -> None:
-    """On SQLite one clause is an ``IN`` and the rest per-row ``EXISTS`` probes; every mix of
-    positive, negated and range clauses must still be their plain conjunction."""
+    """On SQLite one clause is an ``IN`` and the rest per-row ``EXISTS`` probes; on
+    PostgreSQL a clause naming the patient drives, with the other positive clauses probed
+    on its index rows. Every mix of positive, negated, missing and range clauses must still
+    be their plain conjunction."""
     observation = next(o for o in loaded["Observation"] if o.get("valueQuantity"))
     coding = observation["code"]["coding"][0]
     system, code = coding["system"], coding["code"]
@@ -355,6 +357,23 @@ def test_clauses_combine_as_and_whichever_drives_the_query(
         "Observation",
         {"date": f"lt{year}", "code:not": f"{system}|{code}", "subject": patient},
         lambda r: subject(r) and not _has_code(r, system, code) and _effective(r)[:4] < year,
+    )
+    _expect(
+        fhir,
+        loaded,
+        "Observation",
+        {
+            "status": "final,amended",
+            "value-quantity:missing": "false",
+            "patient": patient.split("/")[1],
+            "code": f"{system}|{code}",
+        },
+        lambda r: (
+            subject(r)
+            and r["status"] in ("final", "amended")
+            and "valueQuantity" in r
+            and _has_code(r, system, code)
+        ),
     )
     _expect(
         fhir,

@@ -9,8 +9,12 @@ On SQLite only the clause most likely to narrow the search (``DRIVING_RANK``) is
 ``IN``; the others become ``EXISTS`` probes on the index table's ``(res_type, res_id)``
 index, one per candidate row. SQLite otherwise built the full id list of every clause
 (every Encounter since 2015, say) before intersecting, and without fresh statistics it
-could pick the broadest clause to drive the query. PostgreSQL plans the ``IN`` form as
-semi-joins from its statistics and keeps it.
+could pick the broadest clause to drive the query.
+
+PostgreSQL plans the ``IN`` form as semi-joins from its statistics, with one exception: a
+clause naming patients (``patient=``, ``subject=Patient/…``) drives, and the other
+positive index clauses become ``EXISTS`` probes on its index rows inside one subquery, so
+only the rows that pass them are joined to their resource (``_patient_nested``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from kizuna.fhir.outcome import bad_request
 from kizuna.fhir.search import date, number, quantity, reference, string, token, uri
 from kizuna.fhir.search.base import Condition, any_of
 from kizuna.fhir.search.query import Clause, SearchQuery, SortKey
-from kizuna.fhir.search.values import split_pipe
+from kizuna.fhir.search.values import split_pipe, unescape
 
 KINDS: dict[str, ModuleType] = {
     "token": token,
@@ -150,27 +154,75 @@ def _driving(query: SearchQuery) -> int | None:
     return min(ranked)[1] if ranked else None
 
 
-def _probe(sql: str) -> str | None:
-    """An index-id subquery as a per-row ``EXISTS`` probe (same parameters), else None."""
+def _probe(sql: str, row_id: str = "r.res_id", sqlite: bool = True) -> str | None:
+    """An index-id subquery as a per-row ``EXISTS`` probe of ``row_id`` (same parameters),
+    else None. SQLite is told to use the ``(res_type, res_id)`` index whatever its
+    statistics say; PostgreSQL picks that index itself."""
     found = _INDEX_IDS.match(sql)
     if found is None:
         return None
-    table = found[1]  # probed through its (res_type, res_id) index, whatever the statistics
-    return (
-        f"SELECT 1 FROM {table} i INDEXED BY ix_{table[3:]}_res "
-        f"WHERE i.res_id = r.res_id AND {sql[found.end() :]}"
-    )
+    table = found[1]
+    hint = f" INDEXED BY ix_{table[3:]}_res" if sqlite else ""
+    return f"SELECT 1 FROM {table} i{hint} WHERE i.res_id = {row_id} AND {sql[found.end() :]}"
+
+
+def _names_patients(clause: Clause) -> bool:
+    """A positive reference clause whose every value is a Patient."""
+    if clause.kind != "reference" or clause.modifier is not None:
+        return False
+    if clause.target_type == "Patient" or (clause.code == "patient" and not clause.target_type):
+        return True
+    return all(unescape(v).startswith("Patient/") for v in clause.values)
+
+
+Built = list[tuple[Condition, bool]]
+
+
+def _patient_nested(query: SearchQuery, built: Built) -> tuple[set[int], Condition] | None:
+    """On PostgreSQL: the first clause naming patients, with the other positive index
+    clauses as ``EXISTS`` probes on its rows (the positions it covers, and the subquery),
+    or None.
+
+    A patient's compartment is bounded, so probing each of its index rows costs little
+    whatever the other clauses match, and only the rows that pass every probe are joined
+    to their resource. Left to itself PostgreSQL fetched every one of the patient's
+    Observations before testing the code of each.
+    """
+    driver = next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
+    if driver is None:
+        return None
+    (sql, params), _ = built[driver]
+    covered = {driver}
+    probes: list[str] = []
+    for n, ((probe_sql, probe_params), negate) in enumerate(built):
+        probe = _probe(probe_sql, "d.res_id", sqlite=False)
+        if n == driver or negate or probe is None:
+            continue
+        probes.append(f"EXISTS ({probe})")
+        params = [*params, *probe_params]
+        covered.add(n)
+    if not probes:
+        return None
+    return covered, (f"SELECT d.res_id FROM ({sql}) d WHERE {' AND '.join(probes)}", params)
 
 
 def where_clause(
     query: SearchQuery, extra: list[Condition], dialect: str = "postgresql"
 ) -> Condition:
     """The WHERE of the main query over ``resources r``."""
+    built = [clause_ids(clause) for clause in query.clauses]
     parts = ["r.res_type = ?", "r.deleted = 0"]
     params: list[Any] = [query.res_type]
+    nested = _patient_nested(query, built) if dialect == "postgresql" else None
+    covered: set[int] = set()
+    if nested is not None:
+        covered, (sql, args) = nested
+        parts.append(f"r.res_id IN ({sql})")
+        params.extend(args)
     driver = _driving(query) if dialect == "sqlite" else None
-    for n, clause in enumerate(query.clauses):
-        (sql, args), negate = clause_ids(clause)
+    for n, ((sql, args), negate) in enumerate(built):
+        if n in covered:
+            continue
         probe = _probe(sql) if dialect == "sqlite" and n != driver else None
         if probe is not None:
             parts.append(f"{'NOT ' if negate else ''}EXISTS ({probe})")
