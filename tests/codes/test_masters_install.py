@@ -25,13 +25,16 @@ from kizuna.codes.masters.yakka import read_price_list
 
 PRICE_LIST = "masters/mhlw_yakka_20250716_first400.csv"
 # Two rows in the layout of the MEDIS HOT9 master (values from its 2025-10-31 release).
-HOT_HEADER = ('"基準番号（ＨＯＴコード）","処方用番号（ＨＯＴ７）","会社識別用番号","調剤用番号",'
-              '"物流用番号","ＪＡＮコード","薬価基準収載医薬品コード","個別医薬品コード",'
-              '"レセプト電算処理システムコード（１）","告示名称"')
-HOT_ROWS = ('"100303101","1003031","01",,,,"1112700X1011","1112700X1038","661110021",'
-            '"（局）ハロタン"',
-            '"105203901","1052039","01",,,,"2454002F1183","2454002F1183","620006986",'
-            '"デカドロン錠０．５ｍｇ"')
+HOT_HEADER = (
+    '"基準番号（ＨＯＴコード）","処方用番号（ＨＯＴ７）","会社識別用番号","調剤用番号",'
+    '"物流用番号","ＪＡＮコード","薬価基準収載医薬品コード","個別医薬品コード",'
+    '"レセプト電算処理システムコード（１）","告示名称"'
+)
+HOT_ROWS = (
+    '"100303101","1003031","01",,,,"1112700X1011","1112700X1038","661110021","（局）ハロタン"',
+    '"105203901","1052039","01",,,,"2454002F1183","2454002F1183","620006986",'
+    '"デカドロン錠０．５ｍｇ"',
+)
 
 
 @pytest.fixture
@@ -50,13 +53,19 @@ def _fresh_masters() -> None:
 def test_install_validates_and_records_every_file(sample_masters: Path, tmp_path: Path) -> None:
     report = load_official_masters(sample_masters, tmp_path / "var")
     assert report.directory == tmp_path / "var" / "masters"
-    assert {f.kind for f in report.files} == {"drugs", "diseases", "modifiers", "procedures",
-                                              "materials"}
+    assert {f.kind for f in report.files} == {
+        "drugs",
+        "diseases",
+        "modifiers",
+        "procedures",
+        "materials",
+    }
     assert report.count("drugs") == 4 and report.count("materials") == 6
     assert report.ignored == ["readme.txt"]
     manifest = json.loads((report.directory / "manifest.json").read_text("utf-8"))
     assert sorted(f["name"] for f in manifest["files"]) == sorted(
-        p.name for p in sample_masters.glob("*_ALL00000000.csv"))
+        p.name for p in sample_masters.glob("*_ALL00000000.csv")
+    )
 
 
 def test_installed_files_take_precedence(sample_masters: Path, tmp_path: Path) -> None:
@@ -72,8 +81,9 @@ def test_installed_files_take_precedence(sample_masters: Path, tmp_path: Path) -
     assert shipped_only is not None and shipped_only.name == "酸化マグネシウム５００ｍｇ錠"
 
 
-def test_process_masters_follow_the_data_dir(sample_masters: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_process_masters_follow_the_data_dir(
+    sample_masters: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KIZUNA_DATA_DIR", str(tmp_path / "data"))
     load_official_masters(sample_masters)
     assert (tmp_path / "data" / "masters" / "manifest.json").is_file()
@@ -144,7 +154,8 @@ def test_hot_master_reader_and_install(tmp_path: Path) -> None:
 
 def test_hot_master_with_a_malformed_code(tmp_path: Path) -> None:
     hot = tmp_path / "hot9.txt"
-    hot.write_bytes("\r\n".join([HOT_HEADER, '"10030","1003031","01",,,,,"1112700X1038"', ""])
-                    .encode("cp932"))
+    hot.write_bytes(
+        "\r\n".join([HOT_HEADER, '"10030","1003031","01",,,,,"1112700X1038"', ""]).encode("cp932")
+    )
     with pytest.raises(MasterFormatError, match=r"hot9.txt:2"):
         read_hot_master(hot)

@@ -15,8 +15,13 @@ from kizuna.fhir import jpcore
 
 #: Source tags used in the shipped files; docs/masters.md cites each one.
 SOURCES = {"Y25", "SMP", "RCP", "RZM", "JPC", "ANE", "EPD", "RBM", "RSM", "HOT"}
-CODE_SIZES = {"drugs.csv": 9, "diseases.csv": 7, "modifiers.csv": 4, "procedures.csv": 9,
-              "materials.csv": 9}
+CODE_SIZES = {
+    "drugs.csv": 9,
+    "diseases.csv": 7,
+    "modifiers.csv": 4,
+    "procedures.csv": 9,
+    "materials.csv": 9,
+}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -53,20 +58,37 @@ def test_shipped_yj_codes_have_an_ingredient() -> None:
 def test_coverage_of_the_shipped_set() -> None:
     assert len(_rows("drugs.csv")) >= 100
     assert len(_rows("diseases.csv")) >= 50
-    categories = {categorise(r["letter"] or None, r["kubun"] or None)
-                  for r in _rows("procedures.csv")}
-    assert {ProcedureCategory.SURGERY, ProcedureCategory.ANAESTHESIA,
-            ProcedureCategory.TRANSFUSION} <= categories
+    categories = {
+        categorise(r["letter"] or None, r["kubun"] or None) for r in _rows("procedures.csv")
+    }
+    assert {
+        ProcedureCategory.SURGERY,
+        ProcedureCategory.ANAESTHESIA,
+        ProcedureCategory.TRANSFUSION,
+    } <= categories
 
 
-@pytest.mark.parametrize(("kind", "sample"), [("drugs", "y"), ("diseases", "b"),
-                                              ("modifiers", "z"), ("procedures", "s"),
-                                              ("materials", "t")])
-def test_rows_taken_from_the_sample_masters_match_them(masters: Masters, samples: Path,
-                                                       kind: str, sample: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "sample"),
+    [
+        ("drugs", "y"),
+        ("diseases", "b"),
+        ("modifiers", "z"),
+        ("procedures", "s"),
+        ("materials", "t"),
+    ],
+)
+def test_rows_taken_from_the_sample_masters_match_them(
+    masters: Masters, samples: Path, kind: str, sample: str
+) -> None:
     _, official = read_ssk(samples / "uke" / "master" / "2022" / f"{sample}_ALL00000000.csv")
-    lookup = {"drugs": masters.drug, "diseases": masters.disease, "modifiers": masters.modifier,
-              "procedures": masters.procedure, "materials": masters.material}[kind]
+    lookup = {
+        "drugs": masters.drug,
+        "diseases": masters.disease,
+        "modifiers": masters.modifier,
+        "procedures": masters.procedure,
+        "materials": masters.material,
+    }[kind]
     shipped = [r for r in _rows(f"{kind}.csv") if r["source"] == "SMP"]
     assert shipped
     for row in shipped:
@@ -78,8 +100,11 @@ def test_drug_lookup(masters: Masters) -> None:
     # unit 錠, YJ 2344009F4018
     info = masters.drug("622895000")
     assert info is not None
-    assert (info.name, info.unit, info.yj_code) == ("酸化マグネシウム５００ｍｇ錠", "錠",
-                                                    "2344009F4018")
+    assert (info.name, info.unit, info.yj_code) == (
+        "酸化マグネシウム５００ｍｇ錠",
+        "錠",
+        "2344009F4018",
+    )
     assert info.ingredient_key == "2344009"
     assert masters.drug("000000000") is None
 
@@ -91,17 +116,24 @@ def test_disease_lookup(masters: Masters) -> None:
     assert (info.medis_management, info.medis_exchange) == ("20061593", "UHGQ")
     dm2 = masters.disease("2500015")
     assert dm2 is not None and (dm2.name, dm2.icd10, dm2.medis_management) == (
-        "２型糖尿病", "E11", "20050020")
+        "２型糖尿病",
+        "E11",
+        "20050020",
+    )
 
 
 def test_procedure_categories(masters: Masters) -> None:
     anaesthesia = masters.procedure("150233410")
     assert anaesthesia is not None and anaesthesia.name == "閉鎖循環式全身麻酔５（その他）"
     assert (anaesthesia.category, anaesthesia.table_number) == (
-        ProcedureCategory.ANAESTHESIA, "L008")
+        ProcedureCategory.ANAESTHESIA,
+        "L008",
+    )
     surgery = masters.procedure("150253010")
     assert surgery is not None and (surgery.category, surgery.table_number) == (
-        ProcedureCategory.SURGERY, "K282")
+        ProcedureCategory.SURGERY,
+        "K282",
+    )
     first_visit = masters.procedure("111000110")
     assert first_visit is not None and first_visit.name == "初診料"
     assert first_visit.category is ProcedureCategory.OTHER
@@ -110,7 +142,10 @@ def test_procedure_categories(masters: Masters) -> None:
     transfusion = masters.procedure("150224910")
     assert transfusion is not None
     assert (transfusion.category, transfusion.table_number, transfusion.unit) == (
-        ProcedureCategory.TRANSFUSION, "K920", "ｍＬ")
+        ProcedureCategory.TRANSFUSION,
+        "K920",
+        "ｍＬ",
+    )
     drainage = masters.procedure("150336010")
     assert drainage is not None and drainage.table_number == "K384-2"
 
@@ -132,20 +167,23 @@ def test_disease_text_with_modifiers(masters: Masters) -> None:
     assert masters.disease_text("9999999", [], None) is None
 
 
-@pytest.mark.parametrize(("system", "code", "expected"), [
-    (jpcore.YJ_CODE, "2344009F4018", "2344009"),
-    ("yj", "2344009F4018", "2344009"),
-    (jpcore.RECEIPT_DRUG_CODE, "622895000", "2344009"),
-    ("receipt", "610406079", "2325003"),
-    ("general", "2325003B2ZZZ", "2325003"),
-    (jpcore.HOT9, "103831601", "2233002"),   # ePrescription example: カルボシステイン
-    ("hot13", "1038316010101", "2233002"),
-    ("hot9", "105203901", "2454002"),         # MEDIS HOT: デカドロン錠０．５ｍｇ
-    ("receipt", "999999999", None),
-    ("hot9", "999999999", None),
-    ("yj", "23", None),
-    ("urn:example:unknown", "2344009F4018", None),
-])
+@pytest.mark.parametrize(
+    ("system", "code", "expected"),
+    [
+        (jpcore.YJ_CODE, "2344009F4018", "2344009"),
+        ("yj", "2344009F4018", "2344009"),
+        (jpcore.RECEIPT_DRUG_CODE, "622895000", "2344009"),
+        ("receipt", "610406079", "2325003"),
+        ("general", "2325003B2ZZZ", "2325003"),
+        (jpcore.HOT9, "103831601", "2233002"),  # ePrescription example: カルボシステイン
+        ("hot13", "1038316010101", "2233002"),
+        ("hot9", "105203901", "2454002"),  # MEDIS HOT: デカドロン錠０．５ｍｇ
+        ("receipt", "999999999", None),
+        ("hot9", "999999999", None),
+        ("yj", "23", None),
+        ("urn:example:unknown", "2344009F4018", None),
+    ],
+)
 def test_ingredient_key(masters: Masters, system: str, code: str, expected: str | None) -> None:
     assert masters.ingredient_key(system, code) == expected
 

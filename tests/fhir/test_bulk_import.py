@@ -24,7 +24,9 @@ def _resources(bundle_path: Path) -> list[dict[str, Any]]:
     text = json.dumps([entry["resource"] for entry in bundle["entry"]])
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        text = text.replace(f'"{entry["fullUrl"]}"', f'"{resource["resourceType"]}/{resource["id"]}"')
+        text = text.replace(
+            f'"{entry["fullUrl"]}"', f'"{resource["resourceType"]}/{resource["id"]}"'
+        )
     loaded: list[dict[str, Any]] = json.loads(text)
     return loaded
 

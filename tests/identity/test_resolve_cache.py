@@ -76,12 +76,20 @@ def test_persons_linked_by_a_shared_key_are_read_again(
 
 def test_an_auto_link_made_by_matching_is_read_again(db: Database) -> None:
     first = patient(
-        kanji="髙橋 一郎", kana="ﾀｶﾊｼ ｲﾁﾛｳ", birth="1961-05-20", sex="male",
-        local=(FACILITY_A, "11"), **HOME,
+        kanji="髙橋 一郎",
+        kana="ﾀｶﾊｼ ｲﾁﾛｳ",
+        birth="1961-05-20",
+        sex="male",
+        local=(FACILITY_A, "11"),
+        **HOME,
     )
     second = patient(
-        kanji="高橋 一郎", kana="タカハシ イチロウ", birth="1961-05-20", sex="male",
-        local=(FACILITY_B, "77"), phone="0852225111",
+        kanji="高橋 一郎",
+        kana="タカハシ イチロウ",
+        birth="1961-05-20",
+        sex="male",
+        local=(FACILITY_B, "77"),
+        phone="0852225111",
     )
     a = ingest(db, first, "r1", "ssmix2")
     with db.transaction() as tx:

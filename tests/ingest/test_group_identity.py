@@ -41,7 +41,9 @@ def _unit(record: str, candidate: dict[str, Any], condition: str | None = None) 
                 "code": {"text": condition},
             }
         )
-    return Unit(f"uke|{record}", SourceRef("uke", "uke.dat", record, FACILITY_A), candidate, resources)
+    return Unit(
+        f"uke|{record}", SourceRef("uke", "uke.dat", record, FACILITY_A), candidate, resources
+    )
 
 
 def _store_group(db: Database, units: list[Unit]) -> list[UnitResult]:
@@ -160,7 +162,10 @@ def test_a_patient_created_and_changed_twice_in_one_group(db: Database, tmp_path
     # without the kana name: merged into a stale Patient it would lose what unit 3 added
     with_card = {
         **hanako,
-        "identifier": [*hanako["identifier"], {"system": jpcore.INSURANCE_MEMBER_ID, "value": MEMBER}],
+        "identifier": [
+            *hanako["identifier"],
+            {"system": jpcore.INSURANCE_MEMBER_ID, "value": MEMBER},
+        ],
     }
     card_only = patient(kanji="佐藤 花子", birth="1960-02-03", sex="female", member=MEMBER)
     taro = patient(kanji="山田 太郎", birth="1950-05-06", sex="male", local=(FACILITY_A, "8"))
@@ -257,21 +262,27 @@ class _Counting:
         self._tx.insert_rows(table, columns, rows)
 
 
-def test_linked_persons_are_seen_by_later_units_of_the_group(
-    db: Database, tmp_path: Path
-) -> None:
+def test_linked_persons_are_seen_by_later_units_of_the_group(db: Database, tmp_path: Path) -> None:
     """A record carrying two known keys links two persons mid-group; the patients' later
     units in the group and the stored state agree with storing them one at a time."""
     chart = patient(kanji="小林 直樹", birth="1975-10-12", sex="male", local=(FACILITY_B, "2"))
     card = patient(kanji="小林 直樹", birth="1975-10-12", sex="male", member=MEMBER)
     both = patient(
-        kanji="小林 直樹", kana="コバヤシ ナオキ", birth="1975-10-12", sex="male",
-        local=(FACILITY_B, "2"), member=MEMBER,
+        kanji="小林 直樹",
+        kana="コバヤシ ナオキ",
+        birth="1975-10-12",
+        sex="male",
+        local=(FACILITY_B, "2"),
+        member=MEMBER,
     )
     earlier = [_unit("chart", chart), _unit("card", card)]
     _store_group(db, earlier[:1])
     _store_group(db, earlier[1:])
-    units = [_unit("card-2", card, "腰痛"), _unit("both", both, "腰痛"), _unit("chart-2", chart, "腰痛")]
+    units = [
+        _unit("card-2", card, "腰痛"),
+        _unit("both", both, "腰痛"),
+        _unit("chart-2", chart, "腰痛"),
+    ]
     results = _store_group(db, units)
     with db.read() as tx:
         people = {persons.person_of(tx, r.patient_id or "") for r in results}
@@ -290,7 +301,9 @@ def test_a_failing_group_is_stored_unit_by_unit(db: Database) -> None:
     report = pipeline.reports["uke"]
     assert (report.units, report.quarantined) == (3, 1)
     with db.read() as tx:
-        stored = {r[0] for r in tx.fetchall("SELECT res_id FROM resources WHERE res_type = 'Condition'")}
+        stored = {
+            r[0] for r in tx.fetchall("SELECT res_id FROM resources WHERE res_type = 'Condition'")
+        }
     assert stored == {"c-1", "c-3"}
 
 
@@ -308,7 +321,9 @@ def test_a_key_another_worker_adds_mid_group_is_retried(
     assert pipeline.reports["uke"].quarantined == 0
     with db.read() as tx:
         keys = tx.fetchall("SELECT link_key, patient_id FROM identity_keys")
-        (unit_patient,) = tx.fetchone("SELECT patient_id FROM ingest_units WHERE unit_key = 'uke|ours'") or (None,)
+        (unit_patient,) = tx.fetchone(
+            "SELECT patient_id FROM ingest_units WHERE unit_key = 'uke|ours'"
+        ) or (None,)
     assert len(keys) == 1 and keys[0][1] == unit_patient
     _, stored = _patient_resource(db, unit_patient)
     assert _names(stored) == {"青木 修", "アオキ オサム"}
@@ -323,7 +338,10 @@ def test_a_patient_reached_through_another_key_sees_the_pending_change(
         kanji="佐藤 花子", birth="1960-02-03", sex="female", local=(FACILITY_A, "7"), member=MEMBER
     )
     moved = patient(
-        kanji="佐藤 花子", birth="1960-02-03", sex="female", local=(FACILITY_A, "7"),
+        kanji="佐藤 花子",
+        birth="1960-02-03",
+        sex="female",
+        local=(FACILITY_A, "7"),
         address="東京都千代田区霞が関1-2-2",
     )
     new_phone = patient(
@@ -376,7 +394,9 @@ def test_a_patient_another_worker_changes_mid_group_is_merged_again(
     )
     assert pipeline.reports["uke"].quarantined == 0
     with db.read() as tx:
-        (patient_id,) = tx.fetchone("SELECT patient_id FROM ingest_units WHERE unit_key = 'uke|ours'") or (None,)
+        (patient_id,) = tx.fetchone(
+            "SELECT patient_id FROM ingest_units WHERE unit_key = 'uke|ours'"
+        ) or (None,)
     version, stored = _patient_resource(db, patient_id)
     assert version == 3  # first, theirs, ours
     assert stored["address"] == [{"text": "島根県松江市殿町1"}]
@@ -395,7 +415,10 @@ def test_a_unit_stored_alone_is_retried_when_its_patient_changed_meanwhile(
     first = patient(kanji="青木 修", birth="1950-01-01", sex="male", local=(FACILITY_A, "1"))
     ours = {**first, "address": [{"text": "島根県松江市殿町1"}]}
     # another facility's id only: the other worker changes no row this unit has locked
-    theirs = {**first, "identifier": [*first["identifier"], *patient(local=(FACILITY_B, "9"))["identifier"]]}
+    theirs = {
+        **first,
+        "identifier": [*first["identifier"], *patient(local=(FACILITY_B, "9"))["identifier"]],
+    }
     _store_group(db, [_unit("first", first)])
     store_plans, raced = module.store_plans, []
 
@@ -419,9 +442,7 @@ def test_a_unit_stored_alone_is_retried_when_its_patient_changed_meanwhile(
     assert _identifiers(stored) == _identifiers(theirs)
 
 
-def test_a_resource_moving_between_units_of_a_group_is_kept(
-    db: Database, tmp_path: Path
-) -> None:
+def test_a_resource_moving_between_units_of_a_group_is_kept(db: Database, tmp_path: Path) -> None:
     """Newer versions of two units in one group: the first now produces the diagnosis the
     second produced before, the second no longer does. The diagnosis stays, as it does
     when the two are stored one at a time."""
@@ -439,7 +460,10 @@ def test_a_resource_moving_between_units_of_a_group_is_kept(
         )
         claims = tx.fetchall("SELECT unit_key, res_id FROM ingest_unit_resources ORDER BY res_id")
     assert sorted(r[0] for r in kept) == ["c-a", "c-b"]
-    assert [tuple(r) for r in claims if r[1].startswith("c-")] == [("uke|a", "c-a"), ("uke|a", "c-b")]
+    assert [tuple(r) for r in claims if r[1].startswith("c-")] == [
+        ("uke|a", "c-a"),
+        ("uke|a", "c-b"),
+    ]
     assert _state(db) == _reference(units, tmp_path, earlier)
 
 
@@ -452,7 +476,10 @@ def test_a_patient_changed_within_a_group_is_written_with_the_group(
 
     hanako = patient(kanji="佐藤 花子", birth="1960-02-03", sex="female", local=(FACILITY_A, "7"))
     with_kana = {**hanako, "name": [*hanako["name"], *patient(kana="サトウ ハナコ")["name"]]}
-    with_card = {**hanako, "identifier": [*hanako["identifier"], *patient(member=MEMBER)["identifier"]]}
+    with_card = {
+        **hanako,
+        "identifier": [*hanako["identifier"], *patient(member=MEMBER)["identifier"]],
+    }
     units = [
         _unit("1", hanako, "高血圧症"),
         _unit("2", with_kana, "高血圧症"),
@@ -471,7 +498,10 @@ def test_a_patient_changed_within_a_group_is_written_with_the_group(
     monkeypatch.undo()
     assert writes == [4]
     assert [[o.status for o in r.outcomes if o.key[0] == "Patient"] for r in results] == [
-        [201], [200], [200], []
+        [201],
+        [200],
+        [200],
+        [],
     ]
     version, stored = _patient_resource(db, results[0].patient_id or "")
     assert version == 3

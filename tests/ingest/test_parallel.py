@@ -44,12 +44,16 @@ def _state(url: str) -> tuple[set[tuple[str, str, str]], dict[str, list[str]]]:
     db = Database(url)
     try:
         with db.read() as tx:
-            rows = tx.fetchall("SELECT res_type, res_id, hash, content FROM resources WHERE deleted = 0")
+            rows = tx.fetchall(
+                "SELECT res_type, res_id, hash, content FROM resources WHERE deleted = 0"
+            )
     finally:
         db.close()
     keys = {(r[0], r[1], r[2]) for r in rows if r[0] != "Patient"}
     patients = {
-        r[1]: sorted(f"{i.get('system')}|{i.get('value')}" for i in orjson.loads(r[3]).get("identifier", []))
+        r[1]: sorted(
+            f"{i.get('system')}|{i.get('value')}" for i in orjson.loads(r[3]).get("identifier", [])
+        )
         for r in rows
         if r[0] == "Patient"
     }

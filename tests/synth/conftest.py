@@ -10,9 +10,18 @@ from kizuna.synth.config import NoiseConfig, SynthConfig
 from kizuna.synth.generate import Summary, generate
 
 SEED = 11
-NOISY = NoiseConfig(kana_variant=0.3, kanji_variant=0.6, typo=0.2, dob_swap=0.3,
-                    missing_insurance=0.25, missing_branch=0.3, stale_address=0.5, moves=0.3,
-                    marriage=0.5, twins=0.3)
+NOISY = NoiseConfig(
+    kana_variant=0.3,
+    kanji_variant=0.6,
+    typo=0.2,
+    dob_swap=0.3,
+    missing_insurance=0.25,
+    missing_branch=0.3,
+    stale_address=0.5,
+    moves=0.3,
+    marriage=0.5,
+    twins=0.3,
+)
 
 
 @pytest.fixture(scope="session")

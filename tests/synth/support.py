@@ -20,8 +20,11 @@ from kizuna.ingest.uke.adapter import UkeAdapter
 
 def digests(root: Path) -> dict[str, str]:
     """SHA-256 of every file below ``root``, by relative path."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def truth_rows(root: Path) -> list[dict[str, str]]:

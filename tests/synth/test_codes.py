@@ -44,8 +44,11 @@ def test_showcase_facilities_exist_at_every_size() -> None:
 
 def test_insurer_numbers_check(demo: tuple[Path, Summary]) -> None:
     root, _ = demo
-    insurers = {item.split(":")[1] for row in people_rows(root).values()
-                for item in row["insurance"].split("|")}
+    insurers = {
+        item.split(":")[1]
+        for row in people_rows(root).values()
+        for item in row["insurance"].split("|")
+    }
     assert {6, 8} <= {len(i) for i in insurers}  # 国保 has 6 digits, the others 8
     assert all(insurer_number_valid(i) for i in insurers)
 
@@ -93,6 +96,8 @@ def test_notebook_and_qr_drug_codes_are_known(demo: tuple[Path, Summary]) -> Non
             if pattern.match(line):
                 fields = line.split(",")
                 code_type, code = fields[5], fields[6]
-                assert (code_type == "2" and MASTERS.drug(code)) or (
-                    code_type == "4" and code in yj) or (
-                    code_type == "6" and MASTERS.yj_of_hot9(code)), line
+                assert (
+                    (code_type == "2" and MASTERS.drug(code))
+                    or (code_type == "4" and code in yj)
+                    or (code_type == "6" and MASTERS.yj_of_hot9(code))
+                ), line

@@ -23,8 +23,9 @@ def _registrations(root: Path) -> dict[tuple[str, str], dict[str, object]]:
     """(person, facility) -> its noise tags and the formats it was written in."""
     out: dict[tuple[str, str], dict[str, object]] = {}
     for row in truth_rows(root):
-        entry = out.setdefault((row["person_id"], row["facility_code"]),
-                               {"tags": set(), "formats": set()})
+        entry = out.setdefault(
+            (row["person_id"], row["facility_code"]), {"tags": set(), "formats": set()}
+        )
         entry["tags"] |= set(filter(None, row["noise"].split(";")))  # type: ignore[operator]
         entry["formats"].add(row["format"])  # type: ignore[union-attr]
     return out
@@ -48,19 +49,33 @@ def test_rates(noisy: tuple[Path, SynthConfig]) -> None:
     assert abs(kana_share - noise.kana_variant) < TOLERANCE
     typo_share = _share([any(t.startswith("typo:") for t in tags(k)) for k in regs])
     assert abs(typo_share - noise.typo) < TOLERANCE
-    variant_keys = [k for k in regs if kana.has_variant_kanji(
-        people[k[0]]["names"].split("|")[0].split(":", 1)[1])]
-    assert abs(_share([("kanji-variant" in tags(k)) for k in variant_keys])
-               - noise.kanji_variant) < 2 * TOLERANCE
+    variant_keys = [
+        k
+        for k in regs
+        if kana.has_variant_kanji(people[k[0]]["names"].split("|")[0].split(":", 1)[1])
+    ]
+    assert (
+        abs(_share([("kanji-variant" in tags(k)) for k in variant_keys]) - noise.kanji_variant)
+        < 2 * TOLERANCE
+    )
     swappable = [k for k in regs if can_swap(date.fromisoformat(people[k[0]]["birth_date"]))]
     assert abs(_share([("dob-swap" in tags(k)) for k in swappable]) - noise.dob_swap) < TOLERANCE
     optional = [k for k in regs if regs[k]["formats"] & INSURANCE_OPTIONAL]  # type: ignore
-    assert abs(_share([("no-insurance" in tags(k)) for k in optional])
-               - noise.missing_insurance) < TOLERANCE
-    insured_only = [k for k in regs if regs[k]["formats"] <= (WITH_INSURANCE - INSURANCE_OPTIONAL)
-                    | {"uke-pharmacy", "jahis-tc"} and regs[k]["formats"] & WITH_INSURANCE]
-    assert abs(_share([("no-branch" in tags(k)) for k in insured_only])
-               - noise.missing_branch) < TOLERANCE
+    assert (
+        abs(_share([("no-insurance" in tags(k)) for k in optional]) - noise.missing_insurance)
+        < TOLERANCE
+    )
+    insured_only = [
+        k
+        for k in regs
+        if regs[k]["formats"]
+        <= (WITH_INSURANCE - INSURANCE_OPTIONAL) | {"uke-pharmacy", "jahis-tc"}
+        and regs[k]["formats"] & WITH_INSURANCE
+    ]
+    assert (
+        abs(_share([("no-branch" in tags(k)) for k in insured_only]) - noise.missing_branch)
+        < TOLERANCE
+    )
 
 
 def test_population_events(noisy: tuple[Path, SynthConfig]) -> None:

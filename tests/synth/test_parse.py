@@ -106,8 +106,9 @@ def test_identities_round_trip(demo: tuple[Path, Summary]) -> None:
             person = people[row["person_id"]]
             facility = facilities[row["facility_code"]]
             noise = NoiseConfig.none() if person.showcase else config.noise
-            reg = register(person, facility.code, facility.kind, fmt, date(2000, 1, 1), noise,
-                           config.seed)
+            reg = register(
+                person, facility.code, facility.kind, fmt, date(2000, 1, 1), noise, config.seed
+            )
             assert reg.local_id == row["local_id"]
             unit = _unit_of(root, row)
             patient = _patient_of(unit)
@@ -137,7 +138,8 @@ def _assert_identity(patient: dict[str, Any], reg: Any, fmt: str, key: str) -> N
     assert (family, given) == (widen(name.family), widen(name.given))
     assert (kana_family, kana_given) == (
         widen(jaconv.h2z(name.family_kana, kana=True, ascii=False, digit=False)),
-        widen(jaconv.h2z(name.given_kana, kana=True, ascii=False, digit=False)))
+        widen(jaconv.h2z(name.given_kana, kana=True, ascii=False, digit=False)),
+    )
     assert patient["birthDate"] == reg.birth.isoformat()
     identifiers = {i["system"]: i["value"] for i in patient.get("identifier", [])}
     if fmt in ("ssmix2", "uke", "uke-pharmacy", "jahis-rx"):
@@ -160,30 +162,43 @@ def test_showcase_diabetes_values(demo: tuple[Path, Summary]) -> None:
     who = showcase.patient("diabetes")
     rows = [r for r in truth_rows(root) if r["person_id"] == who.person_id]
     tree = Path(next(r["file"] for r in rows if r["format"] == "ssmix2"))
-    units = [u for u in _units(root, "ssmix2", "/".join(tree.parts[:2]))
-             if Path(u.source.file).is_relative_to(root / tree)]
-    hba1c = [o for o in resources(units, "Observation")
-             if any(c["code"] == "3D046000001906202" for c in o["code"]["coding"])]
+    units = [
+        u
+        for u in _units(root, "ssmix2", "/".join(tree.parts[:2]))
+        if Path(u.source.file).is_relative_to(root / tree)
+    ]
+    hba1c = [
+        o
+        for o in resources(units, "Observation")
+        if any(c["code"] == "3D046000001906202" for c in o["code"]["coding"])
+    ]
     assert len(hba1c) >= 5
     assert all(4.5 < o["valueQuantity"]["value"] < 11 for o in hba1c)
-    yj = {c["code"] for m in resources(units, "MedicationRequest")
-          for c in m["medicationCodeableConcept"]["coding"] if c["system"] == jpcore.YJ_CODE}
+    yj = {
+        c["code"]
+        for m in resources(units, "MedicationRequest")
+        for c in m["medicationCodeableConcept"]["coding"]
+        if c["system"] == jpcore.YJ_CODE
+    }
     assert "2171022F3013" in yj  # amlodipine 2.5 mg from the hospital
     names = {n["text"] for u in units for n in _patient_of(u)["name"]}
     assert "佐藤 健一" in names
     members = {i["value"] for u in units for i in _patient_of(u)["identifier"]}
     assert who.member_id in members
     notebook_rows = [r for r in rows if r["format"] == "jahis-tc"]
-    assert {r["facility_code"] for r in notebook_rows} == {showcase.PHARMACY_A,
-                                                             showcase.PHARMACY_B}
+    assert {r["facility_code"] for r in notebook_rows} == {showcase.PHARMACY_A, showcase.PHARMACY_B}
     notes = []
     for row in notebook_rows:
         for unit in _units(root, "jahis-tc", row["file"]):
-            notes += [n["text"] for d in resources([unit], "MedicationDispense")
-                      for n in d.get("note", [])]
+            notes += [
+                n["text"]
+                for d in resources([unit], "MedicationDispense")
+                for n in d.get("note", [])
+            ]
     assert any("重複投薬" in n and "アムロジピン" in n for n in notes)
-    receipts = [r for r in rows if r["format"] == "uke" and
-                r["facility_code"] == showcase.INTERNAL_CLINIC]
+    receipts = [
+        r for r in rows if r["format"] == "uke" and r["facility_code"] == showcase.INTERNAL_CLINIC
+    ]
     unit = _units(root, "uke", receipts[-1]["file"])[int(receipts[-1]["record"]) - 1]
     codes = {c["code"] for r in resources([unit], "Condition") for c in r["code"]["coding"]}
     assert {"8833421", "2720004"} <= codes  # hypertension, hypercholesterolaemia

@@ -87,12 +87,14 @@ def test_moves_and_marriages(people: list[Person]) -> None:
         cov = person.coverage_on(day)
         if cov.kind == "kokuho" and old.city != new.city and person.role != "married":
             assert person.coverage_on(day - timedelta(days=1)).insurer != cov.insurer or (
-                old.prefecture_code == new.prefecture_code and old.city_number == new.city_number)
+                old.prefecture_code == new.prefecture_code and old.city_number == new.city_number
+            )
 
 
 def test_no_noise_config_has_no_events() -> None:
-    people = build_people(SynthConfig(500, 3, Path("unused"), noise=NoiseConfig.none(),
-                                      showcase=False))
+    people = build_people(
+        SynthConfig(500, 3, Path("unused"), noise=NoiseConfig.none(), showcase=False)
+    )
     assert all(len(p.names.entries) == 1 and len(p.addresses.entries) == 1 for p in people)
     assert not any(p.twin_of is not None for p in people)
 
@@ -107,7 +109,11 @@ def test_showcase_people_come_first_and_keep_their_identity() -> None:
         assert person.birth == expected.birth
         cov = person.coverage_on(date(2026, 10, 31))
         assert (cov.insurer, cov.symbol, cov.number, cov.branch) == (
-            expected.insurer, expected.symbol, expected.number, expected.branch)
+            expected.insurer,
+            expected.symbol,
+            expected.number,
+            expected.branch,
+        )
     diabetes, spouse = people[0], people[1]
     assert diabetes.coverages[0].number == spouse.coverages[0].number
     assert diabetes.coverages[0].branch != spouse.coverages[0].branch

@@ -19,8 +19,11 @@ from kizuna.synth.generate import Summary
 
 def _rows(root: Path, key: str, fmt: str | None = None) -> list[dict[str, str]]:
     who = showcase.patient(key)
-    return [r for r in truth_rows(root)
-            if r["person_id"] == who.person_id and (fmt is None or r["format"] == fmt)]
+    return [
+        r
+        for r in truth_rows(root)
+        if r["person_id"] == who.person_id and (fmt is None or r["format"] == fmt)
+    ]
 
 
 def _receipts(root: Path, key: str, fmt: str = "uke") -> list[Any]:
@@ -34,8 +37,11 @@ def _receipts(root: Path, key: str, fmt: str = "uke") -> list[Any]:
 def _hospital_units(root: Path, key: str) -> list[Any]:
     row = _rows(root, key, "ssmix2")[0]
     tree = root / row["file"]
-    return [u for u in read_units(root, "ssmix2", "/".join(Path(row["file"]).parts[:2]))
-            if Path(u.source.file).is_relative_to(tree)]
+    return [
+        u
+        for u in read_units(root, "ssmix2", "/".join(Path(row["file"]).parts[:2]))
+        if Path(u.source.file).is_relative_to(tree)
+    ]
 
 
 def _documents(root: Path, key: str) -> list[dict[str, Any]]:
@@ -52,23 +58,31 @@ def test_identities_are_the_documented_ones(demo: tuple[Path, Summary]) -> None:
         documented = f"{who.insurer}:{who.symbol}:{who.number}:{who.branch}"
         assert documented in keys, (who.key, keys)
         assert {r["facility_code"] for r in rows} >= set(who.facilities) - {
-            showcase.PEDIATRIC_CLINIC}
+            showcase.PEDIATRIC_CLINIC
+        }
     assert showcase.patient("diabetes").member_id == "01130012:51200031:4821:00"
 
 
 def test_dialysis(demo: tuple[Path, Summary]) -> None:
     root, _ = demo
-    receipts = [r for r in _receipts(root, "dialysis")
-                if r.header.facility_code7 == showcase.DIALYSIS_CLINIC[3:]]
+    receipts = [
+        r
+        for r in _receipts(root, "dialysis")
+        if r.header.facility_code7 == showcase.DIALYSIS_CLINIC[3:]
+    ]
     assert len(receipts) >= 30  # every month of the timeline
     assert all(r.re.special_notes == "02" for r in receipts)  # 長: 特定疾病療養
-    assert all(any(k.payer_number.startswith("15") for k in r.of(med.KORecord))
-               for r in receipts)  # 更生医療
+    assert all(
+        any(k.payer_number.startswith("15") for k in r.of(med.KORecord)) for r in receipts
+    )  # 更生医療
     visits = max(sum(1 for d in r.of(med.SIRecord)[0].days if d) for r in receipts)
     assert visits >= 12  # three sessions a week
     people = (root / "truth" / "people.csv").read_text("utf-8")
-    assert "shunt" in next(line for line in people.splitlines()
-                           if line.startswith(showcase.patient("dialysis").person_id))
+    assert "shunt" in next(
+        line
+        for line in people.splitlines()
+        if line.startswith(showcase.patient("dialysis").person_id)
+    )
 
 
 def test_child_with_medical_care_needs(demo: tuple[Path, Summary]) -> None:
@@ -86,11 +100,16 @@ def test_child_with_medical_care_needs(demo: tuple[Path, Summary]) -> None:
     assert discharges
     kinds = {e["resource"]["resourceType"] for d in discharges for e in d["entry"]}
     assert "Device" in kinds
-    devices = {e["resource"]["type"]["text"] for d in discharges for e in d["entry"]
-               if e["resource"]["resourceType"] == "Device"}
+    devices = {
+        e["resource"]["type"]["text"]
+        for d in discharges
+        for e in d["entry"]
+        if e["resource"]["resourceType"] == "Device"
+    }
     assert {"気管切開カニューレ", "在宅人工呼吸器", "胃瘻ボタン"} <= devices
-    patient = next(e["resource"] for e in discharges[0]["entry"]
-                   if e["resource"]["resourceType"] == "Patient")
+    patient = next(
+        e["resource"] for e in discharges[0]["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
     assert patient["contact"][0]["telecom"][0]["value"] == "090-0123-4567"
     notebook = _rows(root, "care-child", "jahis-tc")[0]
     text = (root / notebook["file"]).read_bytes().decode("cp932")
@@ -107,7 +126,8 @@ def test_drug_allergy(demo: tuple[Path, Summary]) -> None:
     assert "2,1,ペニシリン系抗生物質アレルギー,1" in lines
     for row in _rows(root, "allergy", "uke-pharmacy"):
         receipt = parse_bytes((root / row["file"]).read_bytes(), row["file"]).receipts[
-            int(row["record"]) - 1]
+            int(row["record"]) - 1
+        ]
         assert "622899900" not in {r.code for r in receipt.records if hasattr(r, "code")}
 
 
@@ -117,8 +137,12 @@ def test_surgery_anaesthesia_transfusion_and_implants(demo: tuple[Path, Summary]
     assert {"150233410", "150224910"} <= codes  # general anaesthesia, transfusion
     assert "180016110" in codes  # the clinic's referral fee for the planned operation
     documents = _documents(root, "surgery")
-    devices = {e["resource"]["type"]["text"] for d in documents for e in d["entry"]
-               if e["resource"]["resourceType"] == "Device"}
+    devices = {
+        e["resource"]["type"]["text"]
+        for d in documents
+        for e in d["entry"]
+        if e["resource"]["resourceType"] == "Device"
+    }
     assert {"ペースメーカー（DDD）", "冠動脈ステント（薬剤溶出型）"} <= devices
     assert any(text.startswith("人工膝関節") for text in devices)
     notebook = _rows(root, "surgery", "jahis-tc")[0]
@@ -134,9 +158,11 @@ def test_name_change_on_marriage(demo: tuple[Path, Summary]) -> None:
     after = by_facility[showcase.INTERNAL_CLINIC]
     assert before["insurance_key"] != after["insurance_key"]
     old = parse_bytes((root / before["file"]).read_bytes(), before["file"]).receipts[
-        int(before["record"]) - 1]
+        int(before["record"]) - 1
+    ]
     new = parse_bytes((root / after["file"]).read_bytes(), after["file"]).receipts[
-        int(after["record"]) - 1]
+        int(after["record"]) - 1
+    ]
     assert old.re.name == "山本\u3000美穂" and new.re.name == "中村\u3000美穂"
     assert old.re.birth_date == new.re.birth_date
 
@@ -157,7 +183,8 @@ def test_fhir_documents_carry_the_member_id(demo: tuple[Path, Summary]) -> None:
     root, _ = demo
     who = showcase.patient("surgery")
     for document in _documents(root, "surgery"):
-        patient = next(e["resource"] for e in document["entry"]
-                       if e["resource"]["resourceType"] == "Patient")
+        patient = next(
+            e["resource"] for e in document["entry"] if e["resource"]["resourceType"] == "Patient"
+        )
         ids = {i["system"]: i["value"] for i in patient["identifier"]}
         assert ids[jpcore.INSURANCE_MEMBER_ID] == who.member_id

@@ -60,8 +60,10 @@ def test_receipt_keys_match_the_receipts(demo: tuple[Path, Summary]) -> None:
             assert receipt.re.chart_number == row["local_id"]
             ho = receipt.of(med.HORecord)[0]
             sn = receipt.of(med.SNRecord)[0]
-            written = ":".join(unicodedata.normalize("NFKC", v or "") for v in (
-                ho.insurer_number, ho.symbol, ho.number, sn.branch))
+            written = ":".join(
+                unicodedata.normalize("NFKC", v or "")
+                for v in (ho.insurer_number, ho.symbol, ho.number, sn.branch)
+            )
             assert written == row["insurance_key"]
         assert parsed.trailer is not None
         assert parsed.trailer.total_receipts == len(rows)

@@ -11,8 +11,15 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path(os.environ.get("KIZUNA_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TABLET = {"width": 1180, "height": 820}
 
@@ -58,8 +65,15 @@ def shot(page: object, name: str, database_url: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def login(page: object, base: str, account: object, totp_now: object, next_path: str = "",
-          database_url: str = "", screenshot: bool = False) -> None:
+def login(
+    page: object,
+    base: str,
+    account: object,
+    totp_now: object,
+    next_path: str = "",
+    database_url: str = "",
+    screenshot: bool = False,
+) -> None:
     """Password, then the TOTP code, through the login pages."""
     target = f"{base}/login" + (f"?next={next_path}" if next_path else "")
     page.goto(target)  # type: ignore[attr-defined]

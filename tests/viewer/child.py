@@ -11,8 +11,18 @@ from kizuna.ingest.ssmix2.mapper import MapOptions, map_message
 from kizuna.ingest.ssmix2.parser import parse_message
 from kizuna.store.db import Database
 
-CHILD = w.Patient("C0000077", "鈴木", "ひなた", "スズキ", "ヒナタ", "20190605", "F", "100-0002",
-                  "東京都千代田区皇居外苑１－２", "03-5555-0101")
+CHILD = w.Patient(
+    "C0000077",
+    "鈴木",
+    "ひなた",
+    "スズキ",
+    "ヒナタ",
+    "20190605",
+    "F",
+    "100-0002",
+    "東京都千代田区皇居外苑１－２",
+    "03-5555-0101",
+)
 
 
 def build_child(db: Database) -> str:

@@ -35,8 +35,9 @@ class Site:
         return self.server.url
 
 
-def make_accounts(db: Database, data_dir: Path, patient_id: str,
-                  child_id: str | None = None) -> dict[str, Account]:
+def make_accounts(
+    db: Database, data_dir: Path, patient_id: str, child_id: str | None = None
+) -> dict[str, Account]:
     from tests.viewer.showcase import CLINIC, HOSPITAL, NAMES
 
     from kizuna.auth.keys import server_keys
@@ -44,23 +45,48 @@ def make_accounts(db: Database, data_dir: Path, patient_id: str,
 
     keys = server_keys(data_dir)
     specs: list[dict[str, Any]] = [
-        {"username": "dr-sato", "display_name": "佐藤 医師", "role": "physician",
-         "facility_code": CLINIC, "facility_name": NAMES[CLINIC]},
-        {"username": "ns-kato", "display_name": "加藤 看護師", "role": "nurse",
-         "facility_code": HOSPITAL, "facility_name": NAMES[HOSPITAL]},
-        {"username": "ems-ito", "display_name": "伊藤 救急隊", "role": "emergency",
-         "prefecture": "13"},
-        {"username": "pt-yamada", "display_name": "山田 太郎", "role": "patient",
-         "patient_ids": [patient_id]},
+        {
+            "username": "dr-sato",
+            "display_name": "佐藤 医師",
+            "role": "physician",
+            "facility_code": CLINIC,
+            "facility_name": NAMES[CLINIC],
+        },
+        {
+            "username": "ns-kato",
+            "display_name": "加藤 看護師",
+            "role": "nurse",
+            "facility_code": HOSPITAL,
+            "facility_name": NAMES[HOSPITAL],
+        },
+        {
+            "username": "ems-ito",
+            "display_name": "伊藤 救急隊",
+            "role": "emergency",
+            "prefecture": "13",
+        },
+        {
+            "username": "pt-yamada",
+            "display_name": "山田 太郎",
+            "role": "patient",
+            "patient_ids": [patient_id],
+        },
     ]
     if child_id:
-        specs.append({"username": "gd-suzuki", "display_name": "鈴木 保護者", "role": "guardian",
-                      "patient_ids": [child_id]})
+        specs.append(
+            {
+                "username": "gd-suzuki",
+                "display_name": "鈴木 保護者",
+                "role": "guardian",
+                "patient_ids": [child_id],
+            }
+        )
     accounts = {}
     for spec in specs:
         made = create_user(db, keys, **spec)
-        accounts[spec["role"]] = Account(spec["username"], made.password, made.totp_secret,
-                                         spec["role"])
+        accounts[spec["role"]] = Account(
+            spec["username"], made.password, made.totp_secret, spec["role"]
+        )
     return accounts
 
 

@@ -16,10 +16,18 @@ CSS = resources.files("kizuna.viewer").joinpath("static", "viewer.css").read_tex
 TEMPLATES = resources.files("kizuna.viewer").joinpath("templates")
 #: (text, background) pairs the stylesheet uses for text
 PAIRS = [
-    ("--ink", "--paper"), ("--accent", "--paper"), ("--danger", "--paper"),
-    ("--warn-ink", "--warn-bg"), ("--muted", "--paper"), ("--muted", "--panel"),
-    ("--ok-ink", "--ok-bg"), ("#ffffff", "--accent"), ("#ffffff", "--danger"),
-    ("#163a73", "#e8edf5"), ("--danger", "#fde8e8"), ("--ink", "#dbe6f6"),
+    ("--ink", "--paper"),
+    ("--accent", "--paper"),
+    ("--danger", "--paper"),
+    ("--warn-ink", "--warn-bg"),
+    ("--muted", "--paper"),
+    ("--muted", "--panel"),
+    ("--ok-ink", "--ok-bg"),
+    ("#ffffff", "--accent"),
+    ("#ffffff", "--danger"),
+    ("#163a73", "#e8edf5"),
+    ("--danger", "#fde8e8"),
+    ("--ink", "#dbe6f6"),
 ]
 
 
@@ -32,7 +40,7 @@ def _colour(name: str) -> str:
 
 
 def _luminance(hex_colour: str) -> float:
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -74,8 +82,12 @@ def _landmarks_and_headings(page) -> None:
     assert page.locator("main#main").count() == 1
     assert page.locator("footer[role=contentinfo]").count() == 1
     assert page.locator("h1").count() == 1
-    levels = [int(h[1]) for h in page.evaluate(
-        "() => [...document.querySelectorAll('h1,h2,h3,h4')].map(h => h.tagName)")]
+    levels = [
+        int(h[1])
+        for h in page.evaluate(
+            "() => [...document.querySelectorAll('h1,h2,h3,h4')].map(h => h.tagName)"
+        )
+    ]
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
 

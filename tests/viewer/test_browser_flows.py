@@ -32,8 +32,14 @@ def _capture_consent(page, site: Site) -> None:
 def test_clinician_login_search_consent_and_summary(site: Site, database_url: str) -> None:
     show = site.show
     with browser_page() as page:
-        login(page, site.url, site.accounts["physician"], totp_now, database_url=database_url,
-              screenshot=True)
+        login(
+            page,
+            site.url,
+            site.accounts["physician"],
+            totp_now,
+            database_url=database_url,
+            screenshot=True,
+        )
         expect(page.get_by_role("heading", name="患者検索")).to_be_visible()
         page.get_by_label("保険者番号").fill(INSURER)
         page.get_by_label("記号").fill(SYMBOL)
@@ -84,7 +90,9 @@ def test_clinician_login_search_consent_and_summary(site: Site, database_url: st
         expect(warnings).to_contain_text("成分重複")
         expect(warnings.locator(".duplicate")).to_contain_text(NAMES[HOSPITAL])
         expect(warnings.locator(".duplicate")).to_contain_text(NAMES[CLINIC])
-        expect(warnings.locator(".interaction")).to_contain_text("イトラコナゾール × シンバスタチン")
+        expect(warnings.locator(".interaction")).to_contain_text(
+            "イトラコナゾール × シンバスタチン"
+        )
         expect(warnings.locator(".interaction")).to_contain_text("併用禁忌")
         # 6) labs: the latest HbA1c and eGFR written by the hospital, with a trend chart
         day, value = show.hba1c[-1]
@@ -183,7 +191,9 @@ def test_guardian_care_information_and_qr_card(site: Site, database_url: str) ->
         expect(care).to_contain_text("在宅人工呼吸器")
         expect(care).to_contain_text("内径4.0mm")
         expect(care).to_contain_text("92-96%")
-        expect(page.locator("#seizure-plan")).to_have_text("5分以上続く発作はダイアップ坐剤6mgを挿肛")
+        expect(page.locator("#seizure-plan")).to_have_text(
+            "5分以上続く発作はダイアップ坐剤6mgを挿肛"
+        )
         expect(page.locator("#contacts")).to_contain_text("090-1111-2222")
         expect(page.locator("#patient-name")).to_have_text("鈴木 ひなた")
         shot(page, "emergency-child", database_url)

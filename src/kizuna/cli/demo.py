@@ -63,7 +63,9 @@ def _accounts(db, data_dir: Path) -> list[dict]:  # type: ignore[no-untyped-def,
 
 
 def _print_accounts(console: Console, accounts: list[dict], url: str) -> None:  # type: ignore[type-arg]
-    console.print(f"\n[b]Demo accounts[/b] (DEMO ONLY, new passwords on every run) — log in at {url}/login")
+    console.print(
+        f"\n[b]Demo accounts[/b] (DEMO ONLY, new passwords on every run) — log in at {url}/login"
+    )
     console.print("role, username, password, TOTP secret (the second factor: its 6-digit code)")
     for account in accounts:
         console.print(

@@ -111,8 +111,13 @@ def train(db: Database, method: str = "prior", store: bool = True) -> Model:
         current = current_model(tx)
     u = random_u(features)
     fixed = current.m if method == "prior" else None
-    model = estimate_em(comparison_patterns(features), u, len(features),
-                        thresholds=current.thresholds, fixed_m=fixed)
+    model = estimate_em(
+        comparison_patterns(features),
+        u,
+        len(features),
+        thresholds=current.thresholds,
+        fixed_m=fixed,
+    )
     model = model.with_frequencies(*name_frequencies(features))
     if store:
         with db.transaction() as tx:
@@ -138,8 +143,7 @@ def ensure_indexed(db: Database) -> int:
 
 def score_all(model: Model, features: dict[str, Features]) -> list[Scored]:
     scored = [
-        Scored(a, b, judge(model, features[a], features[b]))
-        for a, b in candidate_pairs(features)
+        Scored(a, b, judge(model, features[a], features[b])) for a, b in candidate_pairs(features)
     ]
     scored.sort(key=lambda s: -s.judgement.probability)
     return scored

@@ -48,8 +48,12 @@ def _one_kanji_apart(left: Iterable[str], right: Iterable[str]) -> bool:
     )
 
 
-def name_level(kanji_a: tuple[str, ...], kanji_b: tuple[str, ...],
-               kana_a: tuple[str, ...], kana_b: tuple[str, ...]) -> Level:
+def name_level(
+    kanji_a: tuple[str, ...],
+    kanji_b: tuple[str, ...],
+    kana_a: tuple[str, ...],
+    kana_b: tuple[str, ...],
+) -> Level:
     """exact (kanji equal, variants folded) / kana (readings equal, kanji unknown) /
     reading (readings equal, kanji differ) / close / weak (Jaro–Winkler bands of the
     readings, or readings equal but for a dakuten: わたなべ / わたなへ) / differ.
@@ -131,8 +135,13 @@ def phone_level(a: tuple[str, ...], b: tuple[str, ...]) -> Level:
 Names = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-def _split_like(fulls: tuple[str, ...], family: tuple[str, ...], given: tuple[str, ...],
-                other_family: tuple[str, ...], other_given: tuple[str, ...]) -> Names:
+def _split_like(
+    fulls: tuple[str, ...],
+    family: tuple[str, ...],
+    given: tuple[str, ...],
+    other_family: tuple[str, ...],
+    other_given: tuple[str, ...],
+) -> Names:
     """Split unsplit names (山田太郎) where the other side's family or given name fits."""
     if not fulls:
         return family, given
@@ -153,11 +162,23 @@ def _split_like(fulls: tuple[str, ...], family: tuple[str, ...], given: tuple[st
 
 def _names(a: Features, b: Features, kanji: bool) -> tuple[Names, Names]:
     if kanji:
-        fa, ga, xa, fb, gb, xb = (a.family_kanji, a.given_kanji, a.full_kanji,
-                                  b.family_kanji, b.given_kanji, b.full_kanji)
+        fa, ga, xa, fb, gb, xb = (
+            a.family_kanji,
+            a.given_kanji,
+            a.full_kanji,
+            b.family_kanji,
+            b.given_kanji,
+            b.full_kanji,
+        )
     else:
-        fa, ga, xa, fb, gb, xb = (a.family_kana, a.given_kana, a.full_kana,
-                                  b.family_kana, b.given_kana, b.full_kana)
+        fa, ga, xa, fb, gb, xb = (
+            a.family_kana,
+            a.given_kana,
+            a.full_kana,
+            b.family_kana,
+            b.given_kana,
+            b.full_kana,
+        )
     return _split_like(xa, fa, ga, fb, gb), _split_like(xb, fb, gb, fa, ga)
 
 

@@ -47,8 +47,9 @@ def _add(counts: dict[str, list[float]], vector: Vector, weight: float) -> None:
             counts[f][level] += weight
 
 
-def estimate_u(ids: list[str], compare_ids: Callable[[str, str], Vector],
-               samples: int = 200_000, seed: int = 1) -> Table:
+def estimate_u(
+    ids: list[str], compare_ids: Callable[[str, str], Vector], samples: int = 200_000, seed: int = 1
+) -> Table:
     """u from random pairs of patients (each level's share among non-missing values)."""
     if len(ids) < 2:
         raise ValueError("at least two patients are needed")
@@ -70,8 +71,10 @@ def _likelihood(table: Table, vector: Vector) -> float:
 
 def _initial_m() -> Table:
     """Matches mostly agree: the usual starting point."""
-    return {f: [0.9 if i == 0 else 0.1 / (len(LEVELS[f]) - 1) for i in range(len(LEVELS[f]))]
-            for f in FEATURES}
+    return {
+        f: [0.9 if i == 0 else 0.1 / (len(LEVELS[f]) - 1) for i in range(len(LEVELS[f]))]
+        for f in FEATURES
+    }
 
 
 def _population_prior(share: float, candidates: int, patients: int) -> float:
@@ -79,9 +82,15 @@ def _population_prior(share: float, candidates: int, patients: int) -> float:
     return min(max(share * candidates / all_pairs, 1e-12), 0.5)
 
 
-def estimate_em(patterns: Counter[Vector], u: Table, patients: int, iterations: int = 300,
-                tolerance: float = 1e-8, thresholds: Thresholds | None = None,
-                fixed_m: Table | None = None) -> Model:
+def estimate_em(
+    patterns: Counter[Vector],
+    u: Table,
+    patients: int,
+    iterations: int = 300,
+    tolerance: float = 1e-8,
+    thresholds: Thresholds | None = None,
+    fixed_m: Table | None = None,
+) -> Model:
     """The match share of candidate pairs by EM with u held fixed, and m too unless
     ``fixed_m`` is given (then only the share, hence the prior, is estimated)."""
     total = sum(patterns.values())
@@ -106,8 +115,12 @@ def estimate_em(patterns: Counter[Vector], u: Table, patients: int, iterations: 
     return Model(m, u, prior, thresholds or Thresholds(), method, total)
 
 
-def estimate_labelled(pairs: Iterable[tuple[Vector, bool]], u: Table, patients: int,
-                      thresholds: Thresholds | None = None) -> Model:
+def estimate_labelled(
+    pairs: Iterable[tuple[Vector, bool]],
+    u: Table,
+    patients: int,
+    thresholds: Thresholds | None = None,
+) -> Model:
     """m counted on candidate pairs whose truth is known (a synthetic population)."""
     counts, matches, total = _empty(), 0, 0
     for vector, is_match in pairs:

@@ -64,8 +64,16 @@ class Features:
     def loads(cls, text: str | bytes) -> Features:
         fk, gk, fy, gy, birth, sex, addresses, phones, xk, xy = orjson.loads(text)
         return cls(
-            tuple(fk), tuple(gk), tuple(fy), tuple(gy), birth, sex,
-            tuple(Address(*a) for a in addresses), tuple(phones), tuple(xk), tuple(xy),
+            tuple(fk),
+            tuple(gk),
+            tuple(fy),
+            tuple(gy),
+            birth,
+            sex,
+            tuple(Address(*a) for a in addresses),
+            tuple(phones),
+            tuple(xk),
+            tuple(xy),
         )
 
 

@@ -46,8 +46,11 @@ def index_patient(tx: Tx, patient_id: str, patient: dict[str, Any]) -> Features 
     )
     if row is not None:
         tx.execute("DELETE FROM identity_blocks WHERE patient_id = ?", (patient_id,))
-    tx.insert_rows("identity_blocks", ("block_key", "patient_id"),
-                   [(k, patient_id) for k in block_keys(features)])
+    tx.insert_rows(
+        "identity_blocks",
+        ("block_key", "patient_id"),
+        [(k, patient_id) for k in block_keys(features)],
+    )
     return features
 
 
@@ -69,8 +72,9 @@ def candidate_ids(tx: Tx, features: Features, exclude: str) -> list[str]:
 
 
 def mark_matched(tx: Tx, patient_ids: Sequence[str]) -> None:
-    tx.executemany("UPDATE identity_features SET pending = 0 WHERE patient_id = ?",
-                   [(p,) for p in patient_ids])
+    tx.executemany(
+        "UPDATE identity_features SET pending = 0 WHERE patient_id = ?", [(p,) for p in patient_ids]
+    )
 
 
 def pending(tx: Tx, limit: int) -> list[str]:

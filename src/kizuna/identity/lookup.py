@@ -37,9 +37,7 @@ class Match:
 def _stored_patients(tx: Tx, ids: list[str]) -> dict[str, dict[str, Any]]:
     found = sql.current(tx, [("Patient", i) for i in ids])
     return {
-        key[1]: orjson.loads(v.content)
-        for key, v in found.items()
-        if v.content and not v.deleted
+        key[1]: orjson.loads(v.content) for key, v in found.items() if v.content and not v.deleted
     }
 
 
@@ -63,8 +61,9 @@ def _grade(decision: str, probability: float, possible: float) -> str | None:
     return None
 
 
-def find_matches(tx: Tx, patient: dict[str, Any], only_certain: bool = False,
-                 count: int | None = None) -> list[Match]:
+def find_matches(
+    tx: Tx, patient: dict[str, Any], only_certain: bool = False, count: int | None = None
+) -> list[Match]:
     """Stored patients that match ``patient``, best first."""
     scored: dict[str, tuple[float, str]] = {
         p: (1.0, "certain") for p in _key_owners(tx, link_keys(patient))
@@ -85,9 +84,7 @@ def find_matches(tx: Tx, patient: dict[str, Any], only_certain: bool = False,
     if count is not None:
         ranked = ranked[:count]
     resources = _stored_patients(tx, [p for p, _ in ranked])
-    return [
-        Match(p, score, grade, resources[p]) for p, (score, grade) in ranked if p in resources
-    ]
+    return [Match(p, score, grade, resources[p]) for p, (score, grade) in ranked if p in resources]
 
 
 def patients_with_identifier(tx: Tx, system: str, value: str) -> list[str]:
@@ -118,8 +115,9 @@ def _identity(identifier: dict[str, Any]) -> tuple[str, str]:
     return system, key or value
 
 
-def cross_reference(tx: Tx, system: str, value: str,
-                    targets: list[str] | None = None) -> CrossReference | None:
+def cross_reference(
+    tx: Tx, system: str, value: str, targets: list[str] | None = None
+) -> CrossReference | None:
     """Every identifier and Patient of the person bearing ``system|value``; None if no
     patient bears it. ``targets`` keeps only identifiers of those systems."""
     owners = patients_with_identifier(tx, system, value)
@@ -135,8 +133,6 @@ def cross_reference(tx: Tx, system: str, value: str,
         for ident in resources[patient_id].get("identifier") or []:
             if isinstance(ident, dict) and ident.get("value"):
                 identifiers.setdefault(_identity(ident), ident)
-    chosen = [
-        i for i in identifiers.values() if not targets or (i.get("system") or "") in targets
-    ]
+    chosen = [i for i in identifiers.values() if not targets or (i.get("system") or "") in targets]
     person_id = sorted(people)[0] if len(people) == 1 else None
     return CrossReference(person_id, sorted(resources), chosen)

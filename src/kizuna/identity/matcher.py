@@ -81,8 +81,9 @@ def _conflict(tx: Tx, group_a: list[str], group_b: list[str], model: Model) -> s
     return None
 
 
-def act(tx: Tx, a: str, b: str, judgement: Judgement, actor: str, tally: Tally,
-        model: Model) -> None:
+def act(
+    tx: Tx, a: str, b: str, judgement: Judgement, actor: str, tally: Tally, model: Model
+) -> None:
     """Link, queue or leave the pair (a, b) as ``judgement`` says."""
     if judgement.decision not in ("auto", "review"):
         return
@@ -108,8 +109,14 @@ def act(tx: Tx, a: str, b: str, judgement: Judgement, actor: str, tally: Tally,
     tally.queued += 1
 
 
-def match_patient(tx: Tx, patient_id: str, features: Features, model: Model | None = None,
-                  actor: str = "matcher", tally: Tally | None = None) -> Tally:
+def match_patient(
+    tx: Tx,
+    patient_id: str,
+    features: Features,
+    model: Model | None = None,
+    actor: str = "matcher",
+    tally: Tally | None = None,
+) -> Tally:
     """Compare one patient with its block candidates and act on every judgement."""
     model = model or current_model(tx)
     tally = tally or Tally()

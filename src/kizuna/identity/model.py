@@ -51,8 +51,7 @@ class Model:
     def weights(self) -> list[list[float]]:
         """weights[feature index][level] = log2(m / u)."""
         return [
-            [math.log2(m / u) for m, u in zip(self.m[f], self.u[f], strict=True)]
-            for f in FEATURES
+            [math.log2(m / u) for m, u in zip(self.m[f], self.u[f], strict=True)] for f in FEATURES
         ]
 
     @cached_property
@@ -133,8 +132,12 @@ class Model:
     def with_thresholds(self, thresholds: Thresholds) -> Model:
         return replace(self, thresholds=thresholds)
 
-    def with_frequencies(self, frequencies: dict[str, dict[str, float]],
-                         floor: dict[str, float], collision: dict[str, float]) -> Model:
+    def with_frequencies(
+        self,
+        frequencies: dict[str, dict[str, float]],
+        floor: dict[str, float],
+        collision: dict[str, float],
+    ) -> Model:
         return replace(self, frequencies=frequencies, frequency_floor=floor, collision=collision)
 
 

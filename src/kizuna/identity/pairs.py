@@ -18,8 +18,10 @@ from kizuna.identity.compare import Vector
 from kizuna.store.db import Row, Tx
 
 DECIDED = ("accepted", "rejected")
-_COLUMNS = ("SELECT pair_id, patient_a, patient_b, probability, vector, status, reason,"
-            " decided_by, created_ms, updated_ms FROM identity_pairs")
+_COLUMNS = (
+    "SELECT pair_id, patient_a, patient_b, probability, vector, status, reason,"
+    " decided_by, created_ms, updated_ms FROM identity_pairs"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +57,16 @@ def by_id(tx: Tx, pair_id: int) -> Pair | None:
     return _pair(row) if row else None
 
 
-def record(tx: Tx, a: str, b: str, probability: float, vector: Vector, status: str,
-           reason: str | None = None, decided_by: str | None = None) -> None:
+def record(
+    tx: Tx,
+    a: str,
+    b: str,
+    probability: float,
+    vector: Vector,
+    status: str,
+    reason: str | None = None,
+    decided_by: str | None = None,
+) -> None:
     """Insert or update a pair; a pair an operator decided keeps its decision."""
     first, second = ordered(a, b)
     now = now_ms()
@@ -68,8 +78,17 @@ def record(tx: Tx, a: str, b: str, probability: float, vector: Vector, status: s
         " decided_by = excluded.decided_by, updated_ms = excluded.updated_ms"
         " WHERE identity_pairs.status NOT IN ('accepted', 'rejected')"
         " OR excluded.status IN ('accepted', 'rejected')",
-        (first, second, probability, orjson.dumps(list(vector)).decode(), status, reason,
-         decided_by, now, now),
+        (
+            first,
+            second,
+            probability,
+            orjson.dumps(list(vector)).decode(),
+            status,
+            reason,
+            decided_by,
+            now,
+            now,
+        ),
     )
 
 

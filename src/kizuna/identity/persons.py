@@ -51,8 +51,17 @@ def patients_of(tx: Tx, person_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _event(tx: Tx, action: str, patient_id: str, person_id: str, previous: str | None,
-           kind: str, score: float | None, actor: str, reason: str | None) -> None:
+def _event(
+    tx: Tx,
+    action: str,
+    patient_id: str,
+    person_id: str,
+    previous: str | None,
+    kind: str,
+    score: float | None,
+    actor: str,
+    reason: str | None,
+) -> None:
     tx.execute(
         "INSERT INTO identity_events (at_ms, action, patient_id, person_id, previous_person_id,"
         " kind, score, actor, reason) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -80,8 +89,16 @@ def create_person(tx: Tx, patient_id: str, actor: str = "ingest") -> str:
     return person_id
 
 
-def _move(tx: Tx, patient_ids: list[str], to_person: str, action: str, kind: str,
-          score: float | None, actor: str, reason: str | None) -> None:
+def _move(
+    tx: Tx,
+    patient_ids: list[str],
+    to_person: str,
+    action: str,
+    kind: str,
+    score: float | None,
+    actor: str,
+    reason: str | None,
+) -> None:
     for patient_id in patient_ids:
         previous = person_of(tx, patient_id)
         tx.execute(
@@ -99,8 +116,16 @@ def _require(tx: Tx, patient_id: str) -> str:
     return person
 
 
-def merge(tx: Tx, keep: str, gone: str, actor: str, reason: str | None = None,
-          kind: str = "manual", score: float | None = None, action: str = "merge") -> str:
+def merge(
+    tx: Tx,
+    keep: str,
+    gone: str,
+    actor: str,
+    reason: str | None = None,
+    kind: str = "manual",
+    score: float | None = None,
+    action: str = "merge",
+) -> str:
     """Move every patient of person ``gone`` into person ``keep``; returns ``keep``."""
     if kind not in KINDS:
         raise ValueError(f"unknown link kind {kind!r}")
@@ -109,8 +134,15 @@ def merge(tx: Tx, keep: str, gone: str, actor: str, reason: str | None = None,
     return keep
 
 
-def link(tx: Tx, patient_a: str, patient_b: str, actor: str, reason: str | None = None,
-         kind: str = "manual", score: float | None = None) -> str:
+def link(
+    tx: Tx,
+    patient_a: str,
+    patient_b: str,
+    actor: str,
+    reason: str | None = None,
+    kind: str = "manual",
+    score: float | None = None,
+) -> str:
     """Put two patients in one person (the larger of their persons absorbs the other)."""
     person_a, person_b = _require(tx, patient_a), _require(tx, patient_b)
     if person_a == person_b:
@@ -135,14 +167,18 @@ def unlink(tx: Tx, patient_id: str, actor: str, reason: str | None = None) -> tu
     return new_person, others
 
 
-def history(tx: Tx, patient_id: str | None = None, person_id: str | None = None,
-            limit: int = 1000) -> list[LinkEvent]:
+def history(
+    tx: Tx, patient_id: str | None = None, person_id: str | None = None, limit: int = 1000
+) -> list[LinkEvent]:
     """Link events of a patient, or of a person (events into or out of it), oldest first."""
-    columns = ("SELECT event_id, at_ms, action, patient_id, person_id, previous_person_id, kind,"
-               " score, actor, reason FROM identity_events")
+    columns = (
+        "SELECT event_id, at_ms, action, patient_id, person_id, previous_person_id, kind,"
+        " score, actor, reason FROM identity_events"
+    )
     if patient_id is not None:
-        rows = tx.fetchall(f"{columns} WHERE patient_id = ? ORDER BY event_id LIMIT ?",
-                           (patient_id, limit))
+        rows = tx.fetchall(
+            f"{columns} WHERE patient_id = ? ORDER BY event_id LIMIT ?", (patient_id, limit)
+        )
     elif person_id is not None:
         rows = tx.fetchall(
             f"{columns} WHERE person_id = ? OR previous_person_id = ? ORDER BY event_id LIMIT ?",

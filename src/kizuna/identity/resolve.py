@@ -66,8 +66,15 @@ def _link_shared_keys(tx: Tx, patient_id: str, owners: list[str]) -> None:
             model = model or current_model(tx)
             judgement = judge(model, found[patient_id], found[other])
             if judgement.decision == "never":
-                pairs.record(tx, patient_id, other, judgement.probability, judgement.vector,
-                             "pending", "a shared identifier, but the demographics disagree")
+                pairs.record(
+                    tx,
+                    patient_id,
+                    other,
+                    judgement.probability,
+                    judgement.vector,
+                    "pending",
+                    "a shared identifier, but the demographics disagree",
+                )
                 continue
         persons.link(tx, other, patient_id, ACTOR, "shared identifier", kind="deterministic")
 

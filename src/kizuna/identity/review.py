@@ -54,7 +54,9 @@ def evidence(tx: Tx, pair: pairs.Pair) -> list[Evidence]:
     vector = compare(a, b) if pair.patient_a in found and pair.patient_b in found else pair.vector
     weights = current_model(tx).feature_weights(vector)
     return [
-        Evidence(f, None if level is None else LEVELS[f][level], weights[f], _show(a, f), _show(b, f))
+        Evidence(
+            f, None if level is None else LEVELS[f][level], weights[f], _show(a, f), _show(b, f)
+        )
         for f, level in zip(FEATURES, vector, strict=True)
     ]
 
@@ -70,8 +72,9 @@ def accept(tx: Tx, pair_id: int, actor: str, reason: str | None = None) -> str:
     """Link the pair's patients (manual link); returns the person id."""
     pair = _pair(tx, pair_id)
     person = persons.link(tx, pair.patient_a, pair.patient_b, actor, reason or "review: accepted")
-    pairs.record(tx, pair.patient_a, pair.patient_b, pair.probability, pair.vector, "accepted",
-                 reason, actor)
+    pairs.record(
+        tx, pair.patient_a, pair.patient_b, pair.probability, pair.vector, "accepted", reason, actor
+    )
     return person
 
 
@@ -80,8 +83,9 @@ def reject(tx: Tx, pair_id: int, actor: str, reason: str | None = None) -> None:
     pair = _pair(tx, pair_id)
     if persons.person_of(tx, pair.patient_a) == persons.person_of(tx, pair.patient_b):
         persons.unlink(tx, pair.patient_b, actor, reason or "review: rejected")
-    pairs.record(tx, pair.patient_a, pair.patient_b, pair.probability, pair.vector, "rejected",
-                 reason, actor)
+    pairs.record(
+        tx, pair.patient_a, pair.patient_b, pair.probability, pair.vector, "rejected", reason, actor
+    )
 
 
 def link_patients(tx: Tx, a: str, b: str, actor: str, reason: str | None = None) -> str:
@@ -107,8 +111,9 @@ def unlink_patient(tx: Tx, patient_id: str, actor: str, reason: str | None = Non
         known = pairs.get(tx, patient_id, other)
         probability = known.probability if known else 0.0
         vector = known.vector if known else _vector(tx, patient_id, other)
-        pairs.record(tx, patient_id, other, probability, vector, "rejected",
-                     reason or "unlinked", actor)
+        pairs.record(
+            tx, patient_id, other, probability, vector, "rejected", reason or "unlinked", actor
+        )
     return person
 
 

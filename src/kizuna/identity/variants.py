@@ -93,9 +93,7 @@ WILDCARDS = frozenset("■〓□")
 _FOLD: dict[int, str] = {
     ord(variant): group[0] for group in GROUPS for variant in group[1:] if len(variant) == 1
 }
-_SELECTORS = {c: None for c in range(0xFE00, 0xFE10)} | {
-    c: None for c in range(0xE0100, 0xE01F0)
-}
+_SELECTORS = {c: None for c in range(0xFE00, 0xFE10)} | {c: None for c in range(0xE0100, 0xE01F0)}
 
 
 @lru_cache(maxsize=65536)

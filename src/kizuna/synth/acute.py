@@ -19,26 +19,38 @@ _RATES = ((0, 5.0), (6, 2.5), (15, 0.8), (65, 1.1))
 
 # (disease, drug alternatives, weight) by age group
 _EPISODES = Weighted[tuple[str, tuple[tuple[str, ...], ...]]]
-_CHILD: _EPISODES = Weighted([
-    ("urti", (("carbocisteine_syrup", "acetaminophen_syrup"), ("carbocisteine_syrup",))),
-    ("nasopharyngitis", (("carbocisteine_syrup", "mequitazine3"),)),
-    ("otitis", (("amoxicillin250", "carbocisteine_syrup"),)),
-    ("enteritis", ((),)),
-    ("diarrhoea", ((),)),
-    ("bronchiolitis", (("carbocisteine_syrup",),)),
-    ("conjunctivitis", ((),)),
-], [40, 15, 15, 10, 5, 8, 7])
-_ADULT: _EPISODES = Weighted([
-    ("urti", (("carbocisteine500", "acetaminophen200"), ("carbocisteine500",),
-              ("bromhexine4", "acetaminophen200"))),
-    ("laryngitis", (("cefcapene100", "carbocisteine500"), ("tosufloxacin75",))),
-    ("enteritis", (("metoclopramide5",), ())),
-    ("uti", (("cefcapene100",), ("tosufloxacin75",))),
-    ("pyelonephritis", (("tosufloxacin75", "acetaminophen200"),)),
-    ("conjunctivitis", ((),)),
-    ("injury", (("loxoprofen60",), ())),
-    ("ankle_abrasion", ((),)),
-], [45, 15, 15, 8, 2, 5, 6, 4])
+_CHILD: _EPISODES = Weighted(
+    [
+        ("urti", (("carbocisteine_syrup", "acetaminophen_syrup"), ("carbocisteine_syrup",))),
+        ("nasopharyngitis", (("carbocisteine_syrup", "mequitazine3"),)),
+        ("otitis", (("amoxicillin250", "carbocisteine_syrup"),)),
+        ("enteritis", ((),)),
+        ("diarrhoea", ((),)),
+        ("bronchiolitis", (("carbocisteine_syrup",),)),
+        ("conjunctivitis", ((),)),
+    ],
+    [40, 15, 15, 10, 5, 8, 7],
+)
+_ADULT: _EPISODES = Weighted(
+    [
+        (
+            "urti",
+            (
+                ("carbocisteine500", "acetaminophen200"),
+                ("carbocisteine500",),
+                ("bromhexine4", "acetaminophen200"),
+            ),
+        ),
+        ("laryngitis", (("cefcapene100", "carbocisteine500"), ("tosufloxacin75",))),
+        ("enteritis", (("metoclopramide5",), ())),
+        ("uti", (("cefcapene100",), ("tosufloxacin75",))),
+        ("pyelonephritis", (("tosufloxacin75", "acetaminophen200"),)),
+        ("conjunctivitis", ((),)),
+        ("injury", (("loxoprofen60",), ())),
+        ("ankle_abrasion", ((),)),
+    ],
+    [45, 15, 15, 8, 2, 5, 6, 4],
+)
 #: acts billed with an acute visit
 _ACTS = {"injury": ("wound_care",), "ankle_abrasion": ("wound_care",)}
 _ANTIBIOTICS = {"amoxicillin250": "penicillin", "cefcapene100": "cephem"}
@@ -80,8 +92,11 @@ def _episode(ph: PersonHistory, day: date, disease: str = "") -> None:
         disease, options = (_CHILD if child else _ADULT).pick(ph.rng)
         drugs = ph.rng.choice(options)
     allowed = [d for d in drugs if _allowed(ph, d)]
-    specialty = "pediatrics" if child else (
-        "ent" if disease == "laryngitis" and chance(ph.rng, 0.5) else "internal")
+    specialty = (
+        "pediatrics"
+        if child
+        else ("ent" if disease == "laryngitis" and chance(ph.rng, 0.5) else "internal")
+    )
     facility = ph.chooser.facility("clinic", specialty, day)
     if facility is None:
         return
@@ -91,8 +106,15 @@ def _episode(ph: PersonHistory, day: date, disease: str = "") -> None:
     end = min(ph.config.end, day + timedelta(days=ph.rng.randint(5, 14)))
     dx = ph.diagnosis(facility, disease, day, main=True, end=end, outcome=CURED)
     department = facility.department
-    ph.add_visit(facility, department, day, [dx], allowed, ph.rng.choice((3, 5, 7)),
-                 extra=_ACTS.get(disease, ()))
+    ph.add_visit(
+        facility,
+        department,
+        day,
+        [dx],
+        allowed,
+        ph.rng.choice((3, 5, 7)),
+        extra=_ACTS.get(disease, ()),
+    )
     if chance(ph.rng, 0.35) and end > day + timedelta(days=3):
         again = schedule.open_day(day + timedelta(days=ph.rng.randint(3, 6)))
         if again <= ph.config.end:

@@ -26,7 +26,9 @@ def landline(area_code: str, rng: random.Random) -> str:
 
 
 def mobile(rng: random.Random) -> str:
-    return f"{rng.choice(('090', '080', '070'))}-0{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}"
+    return (
+        f"{rng.choice(('090', '080', '070'))}-0{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}"
+    )
 
 
 def address(prefecture: Prefecture, rng: random.Random) -> Address:
@@ -39,7 +41,9 @@ def address(prefecture: Prefecture, rng: random.Random) -> Address:
         if rng.random() < 0.3:
             street += f"{rng.randint(1, 20)}"
     if rng.random() < 0.35:
-        street += f"　{rng.choice(('メゾン', 'コーポ', 'ハイツ', 'パレス'))}{rng.randint(101, 905)}号室"
+        street += (
+            f"　{rng.choice(('メゾン', 'コーポ', 'ハイツ', 'パレス'))}{rng.randint(101, 905)}号室"
+        )
     return Address(
         prefecture_code=prefecture.code,
         prefecture=prefecture.name,

@@ -14,10 +14,15 @@ _DRUG = Weighted(["penicillin", "cephem", "nsaid", "contrast"], [40, 20, 25, 15]
 _FOOD_CHILD = Weighted(["egg", "milk", "buckwheat", "shrimp", "peanut"], [35, 20, 15, 10, 20])
 _FOOD_ADULT = Weighted(["buckwheat", "shrimp", "peanut"], [45, 40, 15])
 _REACTIONS = {
-    "penicillin": ("全身蕁麻疹", "MO"), "cephem": ("薬疹", "MI"),
-    "nsaid": ("喘息発作", "SV"), "contrast": ("アナフィラキシーショック", "SV"),
-    "buckwheat": ("アナフィラキシー", "SV"), "egg": ("蕁麻疹", "MO"), "milk": ("嘔吐・蕁麻疹", "MO"),
-    "shrimp": ("口腔内違和感・蕁麻疹", "MI"), "peanut": ("アナフィラキシー", "SV"),
+    "penicillin": ("全身蕁麻疹", "MO"),
+    "cephem": ("薬疹", "MI"),
+    "nsaid": ("喘息発作", "SV"),
+    "contrast": ("アナフィラキシーショック", "SV"),
+    "buckwheat": ("アナフィラキシー", "SV"),
+    "egg": ("蕁麻疹", "MO"),
+    "milk": ("嘔吐・蕁麻疹", "MO"),
+    "shrimp": ("口腔内違和感・蕁麻疹", "MI"),
+    "peanut": ("アナフィラキシー", "SV"),
     "cedar": ("鼻汁・くしゃみ", "MI"),
 }
 

@@ -19,9 +19,14 @@ from kizuna.synth.rand import chance
 class Chooser:
     """Stable facility choices for one person."""
 
-    def __init__(self, directory: Directory, person: Person, rng: random.Random,
-                 pinned: dict[tuple[str, str], list[tuple[date, str]]] | None = None,
-                 pharmacies: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        person: Person,
+        rng: random.Random,
+        pinned: dict[tuple[str, str], list[tuple[date, str]]] | None = None,
+        pharmacies: dict[str, str] | None = None,
+    ) -> None:
         self.directory = directory
         self.person = person
         self.rng = rng
@@ -50,8 +55,9 @@ class Chooser:
         return found
 
     def _pick(self, kind: str, specialty: str, home: Address) -> Facility | None:
-        pool = self.directory.candidates(kind, specialty, home.prefecture_code) or \
-            self.directory.candidates(kind, specialty, "")
+        pool = self.directory.candidates(
+            kind, specialty, home.prefecture_code
+        ) or self.directory.candidates(kind, specialty, "")
         if not pool:
             return None
         weights = [3.0 if f.address.city == home.city else 1.0 for f in pool]

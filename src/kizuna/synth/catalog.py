@@ -260,24 +260,33 @@ _ACTS: dict[str, tuple[str, str, int, str]] = {
     "fundus": ("160081130", "精密眼底検査（両）", 112, "60"),
     "gastroscopy": ("160093810", "ＥＦ−胃・十二指腸", 1140, "60"),
     "xray": ("170000410", "単純撮影（頭部、胸部、腹部又は脊椎）の写真診断", 85, "70"),
-    "polypectomy": ("150183410", "内視鏡的大腸ポリープ・粘膜切除術（長径２ｃｍ以上）", 7000,
-                    "50"),
-    "cataract_surgery": ("150253010", "水晶体再建術（眼内レンズを挿入）（その他）", 12100,
-                         "50"),
+    "polypectomy": ("150183410", "内視鏡的大腸ポリープ・粘膜切除術（長径２ｃｍ以上）", 7000, "50"),
+    "cataract_surgery": ("150253010", "水晶体再建術（眼内レンズを挿入）（その他）", 12100, "50"),
     "hysterectomy": ("150217510", "子宮全摘術", 28210, "50"),
     "appendectomy": ("150253810", "虫垂切除術（虫垂周囲膿瘍を伴わないもの）", 6740, "50"),
     "knee_arthroplasty": ("150050710", "人工関節置換術（膝）", 37690, "50"),
     "pacemaker": ("150263710", "ペースメーカー移植術（経静脈電極の場合）", 9520, "50"),
-    "pci_stent": ("150284310", "経皮的冠動脈ステント留置術（急性心筋梗塞に対するもの）",
-                  34380, "50"),
-    "shunt": ("150261510", "末梢動静脈瘻造設術（内シャント造設術）（単純なもの）", 12080,
-              "50"),
+    "pci_stent": (
+        "150284310",
+        "経皮的冠動脈ステント留置術（急性心筋梗塞に対するもの）",
+        34380,
+        "50",
+    ),
+    "shunt": ("150261510", "末梢動静脈瘻造設術（内シャント造設術）（単純なもの）", 12080, "50"),
     "general_anaesthesia": ("150233410", "閉鎖循環式全身麻酔５（その他）", 6000, "54"),
     "transfusion": ("150224910", "保存血液輸血（２００ｍＬごとに）（１回目）", 450, "50"),
-    "autologous_transfusion": ("150224810", "自家採血輸血（２００ｍＬごとに）（１回目）", 750,
-                               "50"),
-    "dialysis": ("140051070", "人工腎臓（慢性維持透析を行った場合１）（４時間以上５時間未満）",
-                 2110, "40"),
+    "autologous_transfusion": (
+        "150224810",
+        "自家採血輸血（２００ｍＬごとに）（１回目）",
+        750,
+        "50",
+    ),
+    "dialysis": (
+        "140051070",
+        "人工腎臓（慢性維持透析を行った場合１）（４時間以上５時間未満）",
+        2110,
+        "40",
+    ),
     "home_ventilator": ("114003410", "在宅人工呼吸指導管理料", 2800, "14"),
     "home_tracheostomy": ("114010210", "在宅気管切開患者指導管理料", 900, "14"),
     "home_tube_feeding": ("114004710", "在宅寝たきり患者処置指導管理料", 1050, "14"),
@@ -330,16 +339,24 @@ def shipped() -> Catalog:
     return resolve(Masters(None))
 
 
-def _disease(masters: Masters, key: str, code: str, name: str, icd10: str,
-             modifiers: tuple[str, ...]) -> Disease:
+def _disease(
+    masters: Masters, key: str, code: str, name: str, icd10: str, modifiers: tuple[str, ...]
+) -> Disease:
     info = masters.disease(code) if code != UNCODED else None
     known = tuple(m for m in modifiers if masters.modifier(m) is not None)
     if info is None or info.name != name:
         text = masters.disease_text(None, list(known), name) or name
         return Disease(key, UNCODED, text, icd10, "", known)
     text = masters.disease_text(code, list(known), None) or info.name
-    return Disease(key, code, text, info.icd10 or icd10, info.medis_exchange or "", known,
-                   info.medis_management or "")
+    return Disease(
+        key,
+        code,
+        text,
+        info.icd10 or icd10,
+        info.medis_exchange or "",
+        known,
+        info.medis_management or "",
+    )
 
 
 def _drug(masters: Masters, key: str, code: str, daily: str, usage: str, hot9: str) -> Drug:
@@ -350,8 +367,9 @@ def _drug(masters: Masters, key: str, code: str, daily: str, usage: str, hot9: s
     return Drug(key, code, info.name, unit, info.yj_code or "", daily, usage, hot9)
 
 
-def _act(masters: Masters, key: str, code: str, name: str, points: int,
-         category: str) -> Act | None:
+def _act(
+    masters: Masters, key: str, code: str, name: str, points: int, category: str
+) -> Act | None:
     info = masters.procedure(code)
     if info is None or name.split("（")[0] not in info.name:
         return None

@@ -15,8 +15,19 @@ from kizuna.synth.history import PersonHistory
 from kizuna.synth.rand import chance
 
 UPTAKE = 0.55
-CHECKUP_TESTS = ("tg", "hdl", "ldl", "ast", "alt", "ggt", "glucose", "hba1c", "creatinine",
-                 "egfr", "hb")
+CHECKUP_TESTS = (
+    "tg",
+    "hdl",
+    "ldl",
+    "ast",
+    "alt",
+    "ggt",
+    "glucose",
+    "hba1c",
+    "creatinine",
+    "egfr",
+    "hb",
+)
 _BP_DRUGS = {"2171", "2149", "2144", "2132", "2139"}
 _GLUCOSE_DRUGS = {"3961", "3962", "3969"}
 _LIPID_DRUGS = {"2189", "2183"}
@@ -27,9 +38,11 @@ def add_checkups(ph: PersonHistory) -> None:
         return
     person, cfg = ph.person, ph.config
     height = ph.rng.gauss(170 if person.sex == "M" else 157, 6) - max(0, ph.age - 60) * 0.1
-    bmi = ph.rng.gauss(23.8 if person.sex == "M" else 22.3, 2.8) + (
-        2.5 if "diabetes" in ph.conditions else 0) + (1.0 if "hypertension" in ph.conditions
-                                                       else 0)
+    bmi = (
+        ph.rng.gauss(23.8 if person.sex == "M" else 22.3, 2.8)
+        + (2.5 if "diabetes" in ph.conditions else 0)
+        + (1.0 if "hypertension" in ph.conditions else 0)
+    )
     smoker = chance(ph.rng, 0.25 if person.sex == "M" else 0.08)
     for year in range(cfg.start.year, cfg.end.year + 1):
         day = schedule.open_day(schedule.between(ph.rng, date(year, 6, 1), date(year, 11, 30)))
@@ -39,19 +52,29 @@ def add_checkups(ph: PersonHistory) -> None:
         cov = person.coverage_on(day)
         if facility is None or cov is None or cov.kind == "kouki":
             continue
-        values = ph.physiology.panel(CHECKUP_TESTS, day, cfg.start, ph.rng,
-                                     person.age_on(day), person.sex)
+        values = ph.physiology.panel(
+            CHECKUP_TESTS, day, cfg.start, ph.rng, person.age_on(day), person.sex
+        )
         weight = bmi * (height / 100) ** 2 * (1 + ph.rng.gauss(0, 0.015))
         drugs = _drugs_on(ph, day)
         hypertensive = "hypertension" in ph.conditions
         systolic = int(ph.rng.gauss(138 if hypertensive else 121, 10))
-        ph.history.checkups.append(Checkup(
-            day=day, facility=facility, values=values, height=round(height, 1),
-            weight=round(weight, 1), waist=round(weight / (height / 100) ** 2 * 3.55
-                                                 + ph.rng.gauss(0, 2.5), 1),
-            systolic=systolic, diastolic=int(systolic * 0.62 + ph.rng.gauss(0, 5)),
-            on_bp_drugs=bool(drugs & _BP_DRUGS), on_glucose_drugs=bool(drugs & _GLUCOSE_DRUGS),
-            on_lipid_drugs=bool(drugs & _LIPID_DRUGS), smoker=smoker))
+        ph.history.checkups.append(
+            Checkup(
+                day=day,
+                facility=facility,
+                values=values,
+                height=round(height, 1),
+                weight=round(weight, 1),
+                waist=round(weight / (height / 100) ** 2 * 3.55 + ph.rng.gauss(0, 2.5), 1),
+                systolic=systolic,
+                diastolic=int(systolic * 0.62 + ph.rng.gauss(0, 5)),
+                on_bp_drugs=bool(drugs & _BP_DRUGS),
+                on_glucose_drugs=bool(drugs & _GLUCOSE_DRUGS),
+                on_lipid_drugs=bool(drugs & _LIPID_DRUGS),
+                smoker=smoker,
+            )
+        )
 
 
 def _drugs_on(ph: PersonHistory, day: date) -> set[str]:
@@ -62,6 +85,3 @@ def _drugs_on(ph: PersonHistory, day: date) -> set[str]:
         if visit.prescription is not None and since <= visit.day <= day:
             out |= {d.yj[:4] for d in visit.prescription.drugs if d.yj}
     return out
-
-
-

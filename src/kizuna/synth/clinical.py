@@ -195,8 +195,10 @@ class History:
         """Every facility that has records of this person, in first-contact order."""
         seen: dict[str, tuple[date, Facility]] = {}
         for visit in self.visits:
-            for fac in (visit.facility, visit.prescription.pharmacy if visit.prescription
-                        else None):
+            for fac in (
+                visit.facility,
+                visit.prescription.pharmacy if visit.prescription else None,
+            ):
                 if fac is not None and fac.code not in seen:
                     seen[fac.code] = (visit.day, fac)
         for adm in self.admissions:

@@ -34,8 +34,9 @@ class NoiseConfig:
         return cls(**{f.name: 0.0 for f in fields(cls)})
 
     def scaled(self, factor: float) -> NoiseConfig:
-        return replace(self, **{f.name: min(1.0, getattr(self, f.name) * factor)
-                                for f in fields(self)})
+        return replace(
+            self, **{f.name: min(1.0, getattr(self, f.name) * factor) for f in fields(self)}
+        )
 
 
 @dataclass(frozen=True, slots=True)

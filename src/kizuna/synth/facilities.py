@@ -20,31 +20,85 @@ from kizuna.synth.rand import derive
 
 #: SS-MIX2 / MML 診療科 codes used here
 DEPARTMENTS = {
-    "01": "内科", "02": "精神科", "06": "消化器科", "08": "循環器科", "09": "小児科",
-    "10": "外科", "11": "整形外科", "19": "皮膚科", "26": "眼科", "27": "耳鼻咽喉科",
-    "31": "麻酔科", "32": "人工透析科",
+    "01": "内科",
+    "02": "精神科",
+    "06": "消化器科",
+    "08": "循環器科",
+    "09": "小児科",
+    "10": "外科",
+    "11": "整形外科",
+    "19": "皮膚科",
+    "26": "眼科",
+    "27": "耳鼻咽喉科",
+    "31": "麻酔科",
+    "32": "人工透析科",
 }
 #: the department of a clinic of each specialty
 CLINIC_DEPARTMENT = {
-    "internal": "01", "pediatrics": "09", "orthopedics": "11", "ent": "27",
-    "dermatology": "19", "ophthalmology": "26", "dialysis": "32", "psychiatry": "02",
+    "internal": "01",
+    "pediatrics": "09",
+    "orthopedics": "11",
+    "ent": "27",
+    "dermatology": "19",
+    "ophthalmology": "26",
+    "dialysis": "32",
+    "psychiatry": "02",
 }
 _CLINIC_SUFFIX = {
-    "internal": "内科クリニック", "pediatrics": "こどもクリニック", "orthopedics": "整形外科",
-    "ent": "耳鼻咽喉科", "dermatology": "皮膚科医院", "ophthalmology": "眼科",
-    "dialysis": "透析クリニック", "psychiatry": "メンタルクリニック",
+    "internal": "内科クリニック",
+    "pediatrics": "こどもクリニック",
+    "orthopedics": "整形外科",
+    "ent": "耳鼻咽喉科",
+    "dermatology": "皮膚科医院",
+    "ophthalmology": "眼科",
+    "dialysis": "透析クリニック",
+    "psychiatry": "メンタルクリニック",
 }
 #: the order in which a prefecture gets clinics of each specialty
 _CLINIC_ORDER = (
-    "internal", "pediatrics", "orthopedics", "internal", "dialysis", "ent", "internal",
-    "dermatology", "ophthalmology", "psychiatry", "internal", "pediatrics", "orthopedics",
-    "internal", "ent", "internal", "dialysis", "internal", "pediatrics", "dermatology",
+    "internal",
+    "pediatrics",
+    "orthopedics",
+    "internal",
+    "dialysis",
+    "ent",
+    "internal",
+    "dermatology",
+    "ophthalmology",
+    "psychiatry",
+    "internal",
+    "pediatrics",
+    "orthopedics",
+    "internal",
+    "ent",
+    "internal",
+    "dialysis",
+    "internal",
+    "pediatrics",
+    "dermatology",
 )
 HOSPITAL_DEPARTMENTS = ("01", "08", "09", "10", "11", "06", "32", "26")
 _WORDS = (
-    "みずなら", "ななかまど", "からまつ", "ねむのき", "ゆきわり", "しらかば", "こもれび",
-    "せせらぎ", "ひだまり", "そよかぜ", "やまなみ", "わかくさ", "たちばな", "かえで", "いずみ",
-    "なぎさ", "あかね", "すずらん", "あじさい台", "はなみずき",
+    "みずなら",
+    "ななかまど",
+    "からまつ",
+    "ねむのき",
+    "ゆきわり",
+    "しらかば",
+    "こもれび",
+    "せせらぎ",
+    "ひだまり",
+    "そよかぜ",
+    "やまなみ",
+    "わかくさ",
+    "たちばな",
+    "かえで",
+    "いずみ",
+    "なぎさ",
+    "あかね",
+    "すずらん",
+    "あじさい台",
+    "はなみずき",
 )
 _HOSPITAL_KINDS = ("総合病院", "記念病院", "医療センター", "中央病院")
 
@@ -123,17 +177,23 @@ class Directory:
         self.by_code[facility.code] = facility
         for where in (facility.prefecture, ""):
             self._candidates.setdefault((facility.kind, facility.specialty, where), []).append(
-                facility)
+                facility
+            )
 
     def candidates(self, kind: str, specialty: str, prefecture: str) -> list[Facility]:
         """Facilities of a kind and specialty in a prefecture ("" for anywhere)."""
         return self._candidates.get((kind, specialty, prefecture), [])
 
-    def of_kind(self, kind: str, prefecture: str | None = None,
-                specialty: str | None = None) -> list[Facility]:
-        return [f for f in self.facilities if f.kind == kind
-                and (prefecture is None or f.prefecture == prefecture)
-                and (specialty is None or f.specialty == specialty)]
+    def of_kind(
+        self, kind: str, prefecture: str | None = None, specialty: str | None = None
+    ) -> list[Facility]:
+        return [
+            f
+            for f in self.facilities
+            if f.kind == kind
+            and (prefecture is None or f.prefecture == prefecture)
+            and (specialty is None or f.specialty == specialty)
+        ]
 
     def __getitem__(self, code: str) -> Facility:
         return self.by_code[code]
@@ -147,8 +207,9 @@ def counts(patients: int) -> dict[str, int]:
     }
 
 
-def _shares(total: int, prefectures: tuple[Prefecture, ...], minimum: int,
-            first: int = 0) -> list[int]:
+def _shares(
+    total: int, prefectures: tuple[Prefecture, ...], minimum: int, first: int = 0
+) -> list[int]:
     """``total`` split by population weight, every prefecture getting ``minimum`` and the
     first (Tokyo, where the showcase patients live) at least ``first``."""
     weight = sum(p.weight for p in prefectures)
@@ -175,8 +236,9 @@ def build_directory(patients: int) -> Directory:
     prefectures = active_prefectures(patients)
     total = counts(patients)
     directory = Directory()
-    hospital_shares = _shares(total["hospital"], prefectures, 1 if len(prefectures) <= 4 else 0,
-                              first=1)
+    hospital_shares = _shares(
+        total["hospital"], prefectures, 1 if len(prefectures) <= 4 else 0, first=1
+    )
     clinic_shares = _shares(total["clinic"], prefectures, 3, first=5)
     pharmacy_shares = _shares(total["pharmacy"], prefectures, 2, first=2)
     for pi, prefecture in enumerate(prefectures):
@@ -200,20 +262,34 @@ def _place(prefecture: Prefecture, index: int, rng: random.Random) -> Address:
     city = prefecture.cities[index % len(prefecture.cities)]
     base = addresses.address(prefecture, rng)
     town = city.towns[0]
-    return Address(prefecture.code, prefecture.name, city.name, town.name, base.street.split(
-        "\u3000")[0], town.postal_code, city.number, addresses.landline(city.area_code, rng))
+    return Address(
+        prefecture.code,
+        prefecture.name,
+        city.name,
+        town.name,
+        base.street.split("\u3000")[0],
+        town.postal_code,
+        city.number,
+        addresses.landline(city.area_code, rng),
+    )
 
 
-def _staff(rng: random.Random, prefix: str, departments: tuple[str, ...], per: int,
-           family: tuple[str, str] | None = None) -> tuple[Staff, ...]:
+def _staff(
+    rng: random.Random,
+    prefix: str,
+    departments: tuple[str, ...],
+    per: int,
+    family: tuple[str, str] | None = None,
+) -> tuple[Staff, ...]:
     out: list[Staff] = []
     for dept in departments:
         for _ in range(per):
             fam = family if family and not out else names.family_name(rng)
             sex = "M" if rng.random() < 0.7 else "F"
             given = names.given_name(rng, sex, _doctor_birth(rng))
-            out.append(Staff(f"{prefix}{len(out) + 1:03d}", fam[0], given[0], fam[1],
-                             given[1], dept))
+            out.append(
+                Staff(f"{prefix}{len(out) + 1:03d}", fam[0], given[0], fam[1], given[1], dept)
+            )
     return tuple(out)
 
 
@@ -228,9 +304,15 @@ def _hospital(prefecture: Prefecture, index: int, pharmacy: Facility) -> Facilit
     name = f"{word}{_HOSPITAL_KINDS[index % len(_HOSPITAL_KINDS)]}"
     return Facility(
         code=facility_code(prefecture.code, "hospital", address.city_number, index),
-        kind="hospital", specialty="general", name=name, address=address,
-        staff=_staff(rng, "D", HOSPITAL_DEPARTMENTS, 2), departments=HOSPITAL_DEPARTMENTS,
-        beds=rng.choice((199, 256, 312, 405, 520)), pharmacy=pharmacy.code, index=index,
+        kind="hospital",
+        specialty="general",
+        name=name,
+        address=address,
+        staff=_staff(rng, "D", HOSPITAL_DEPARTMENTS, 2),
+        departments=HOSPITAL_DEPARTMENTS,
+        beds=rng.choice((199, 256, 312, 405, 520)),
+        pharmacy=pharmacy.code,
+        index=index,
     )
 
 
@@ -243,14 +325,22 @@ def _clinic(prefecture: Prefecture, index: int, pharmacy: Facility) -> Facility:
     if specialty in ("internal", "orthopedics", "dermatology", "psychiatry"):
         name = f"{director[0]}{_CLINIC_SUFFIX[specialty]}"
     else:
-        name = f"{_WORDS[(index * 7 + int(prefecture.code)) % len(_WORDS)]}" \
-               f"{_CLINIC_SUFFIX[specialty]}"
+        name = (
+            f"{_WORDS[(index * 7 + int(prefecture.code)) % len(_WORDS)]}{_CLINIC_SUFFIX[specialty]}"
+        )
     in_house = specialty in ("internal", "pediatrics") and index % 4 == 3
     return Facility(
         code=facility_code(prefecture.code, "clinic", address.city_number, index),
-        kind="clinic", specialty=specialty, name=name, address=address, in_house=in_house,
-        staff=_staff(rng, "D", (dept,), 1, director), departments=(dept,), beds=0,
-        pharmacy=pharmacy.code, index=index,
+        kind="clinic",
+        specialty=specialty,
+        name=name,
+        address=address,
+        in_house=in_house,
+        staff=_staff(rng, "D", (dept,), 1, director),
+        departments=(dept,),
+        beds=0,
+        pharmacy=pharmacy.code,
+        index=index,
     )
 
 
@@ -261,8 +351,12 @@ def _pharmacy(prefecture: Prefecture, index: int) -> Facility:
     name = f"{word}薬局\u3000{address.town}店"
     return Facility(
         code=facility_code(prefecture.code, "pharmacy", address.city_number, index),
-        kind="pharmacy", specialty="", name=name, address=address,
-        staff=_staff(rng, "R", ("",), 2), index=index,
+        kind="pharmacy",
+        specialty="",
+        name=name,
+        address=address,
+        staff=_staff(rng, "R", ("",), 2),
+        index=index,
     )
 
 
@@ -272,6 +366,10 @@ def _checkup(prefecture: Prefecture) -> Facility:
     word = _WORDS[(int(prefecture.code) * 13) % len(_WORDS)]
     return Facility(
         code=facility_code(prefecture.code, "checkup", address.city_number, 0),
-        kind="checkup", specialty="", name=f"{word}健診センター", address=address,
-        staff=_staff(rng, "D", ("01",), 1), departments=("01",),
+        kind="checkup",
+        specialty="",
+        name=f"{word}健診センター",
+        address=address,
+        staff=_staff(rng, "D", ("01",), 1),
+        departments=("01",),
     )

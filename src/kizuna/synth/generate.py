@@ -40,9 +40,25 @@ from kizuna.synth.writers.uke import write_receipts
 
 OUTPUTS = ("ssmix2", "uke", "jahis-tc", "jahis-rx", "checkup", "fhir", "truth")
 WORK = ".work"
-PEOPLE_COLUMNS = ("person_id", "household", "sex", "birth_date", "names", "kana", "addresses",
-                  "phone", "mobile", "insurance", "twin_of", "guardian", "conditions",
-                  "allergies", "devices", "scenarios", "showcase")
+PEOPLE_COLUMNS = (
+    "person_id",
+    "household",
+    "sex",
+    "birth_date",
+    "names",
+    "kana",
+    "addresses",
+    "phone",
+    "mobile",
+    "insurance",
+    "twin_of",
+    "guardian",
+    "conditions",
+    "allergies",
+    "devices",
+    "scenarios",
+    "showcase",
+)
 
 
 @dataclass(slots=True)
@@ -69,8 +85,10 @@ def generate(config: SynthConfig) -> Summary:
         counts += write_shard(config, 0, *ranges[0])
     else:
         with ProcessPoolExecutor(max_workers=len(ranges)) as pool:
-            futures = [pool.submit(write_shard, config, i, first, last)
-                       for i, (first, last) in enumerate(ranges)]
+            futures = [
+                pool.submit(write_shard, config, i, first, last)
+                for i, (first, last) in enumerate(ranges)
+            ]
             for future in futures:
                 counts += future.result()
     directory = build_directory(config.patients)
@@ -121,8 +139,17 @@ def write_shard(config: SynthConfig, shard: int, first: int, last: int) -> Count
     out = Output(config.out, work / f"truth-{shard:02d}.csv")
     spool = ReceiptSpool(work / f"spool-{shard:02d}")
     with (work / f"people-{shard:02d}.csv").open("w", encoding="utf-8", newline="") as handle:
-        ctx = _Context(config, directory, catalog, Builder(config, directory, catalog), people,
-                       plans, out, spool, csv.writer(handle, lineterminator="\n"))
+        ctx = _Context(
+            config,
+            directory,
+            catalog,
+            Builder(config, directory, catalog),
+            people,
+            plans,
+            out,
+            spool,
+            csv.writer(handle, lineterminator="\n"),
+        )
         for person in people[first:last]:
             write_person(ctx, person)
     spool.flush()
@@ -140,8 +167,9 @@ def write_person(ctx: _Context, person: Person) -> None:
         history.scenarios.append(f"{finding.kind}:{'+'.join(finding.ingredients)}")
         ctx.out.counts[f"{finding.kind}_notes"] += 1
     history.scenarios = sorted(set(history.scenarios))
-    hospitals = {v.facility.code: v.facility for v in history.visits
-                 if v.facility.kind == "hospital"}
+    hospitals = {
+        v.facility.code: v.facility for v in history.visits if v.facility.kind == "hospital"
+    }
     hospitals.update({a.facility.code: a.facility for a in history.admissions})
     for code in sorted(hospitals):
         write_hospital(subject, hospitals[code])
@@ -164,25 +192,36 @@ def _person_row(person: Person, history: History, people: list[Person]) -> list[
     def kana() -> str:
         return "|".join(f"{n.family_kana} {n.given_kana}" for _, n in person.names.entries)
 
-    addresses = "|".join(f"{d.isoformat()}:{a.postal_code} {a.text}"
-                         for d, a in person.addresses.entries)
-    insurance = "|".join(f"{c.start.isoformat()}:{c.insurer}:{c.symbol}:{c.number}:{c.branch}"
-                         for c in person.coverages)
+    addresses = "|".join(
+        f"{d.isoformat()}:{a.postal_code} {a.text}" for d, a in person.addresses.entries
+    )
+    insurance = "|".join(
+        f"{c.start.isoformat()}:{c.insurer}:{c.symbol}:{c.number}:{c.branch}"
+        for c in person.coverages
+    )
     return [
-        person.id, str(person.household), person.sex, person.birth.isoformat(), names(), kana(),
-        addresses, person.addresses.last.phone, person.mobile, insurance,
+        person.id,
+        str(person.household),
+        person.sex,
+        person.birth.isoformat(),
+        names(),
+        kana(),
+        addresses,
+        person.addresses.last.phone,
+        person.mobile,
+        insurance,
         people[person.twin_of].id if person.twin_of is not None else "",
         people[person.guardian].id if person.guardian is not None else "",
         " ".join(sorted(_conditions(history))),
         " ".join(a.key for a in history.allergies),
         " ".join(d.kind for d in history.devices),
-        " ".join(history.scenarios), person.showcase,
+        " ".join(history.scenarios),
+        person.showcase,
     ]
 
 
 def _conditions(history: History) -> set[str]:
-    return {dx.disease.key for dxs in history.diagnoses.values() for dx in dxs
-            if dx.end is None}
+    return {dx.disease.key for dxs in history.diagnoses.values() for dx in dxs if dx.end is None}
 
 
 def _merge_truth(root: Path, shards: int) -> None:
@@ -201,8 +240,18 @@ def _merge_truth(root: Path, shards: int) -> None:
 
 
 def _write_facilities(root: Path, directory: Directory) -> None:
-    rows = [{"code": f.code, "kind": f.kind, "specialty": f.specialty, "name": f.name,
-             "address": f.address.text, "phone": f.phone, "in_house": f.in_house,
-             "pharmacy": f.pharmacy} for f in directory.facilities]
+    rows = [
+        {
+            "code": f.code,
+            "kind": f.kind,
+            "specialty": f.specialty,
+            "name": f.name,
+            "address": f.address.text,
+            "phone": f.phone,
+            "in_house": f.in_house,
+            "pharmacy": f.pharmacy,
+        }
+        for f in directory.facilities
+    ]
     data = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     (root / "truth" / "facilities.json").write_text(data, encoding="utf-8")

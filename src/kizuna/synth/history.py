@@ -30,9 +30,14 @@ from kizuna.synth.facilities import Directory, Facility
 from kizuna.synth.model import Person
 from kizuna.synth.rand import chance, derive
 
-_LAB_CONDITIONS = {"diabetes": "diabetes", "lipids": "lipids", "ckd": "ckd",
-                   "dialysis": "dialysis", "hyperuricaemia": "hyperuricaemia",
-                   "old_mi": "lipids"}
+_LAB_CONDITIONS = {
+    "diabetes": "diabetes",
+    "lipids": "lipids",
+    "ckd": "ckd",
+    "dialysis": "dialysis",
+    "hyperuricaemia": "hyperuricaemia",
+    "old_mi": "lipids",
+}
 _CHILD_DRUGS = {"montelukast10": "montelukast5"}
 NEW_DIAGNOSIS_RATE = 0.12  # streams whose condition is first diagnosed during the timeline
 _MONTH = timedelta(days=30)
@@ -69,12 +74,20 @@ class PersonHistory:
         self.person = person
         self.plan = plan
         self.rng = derive(builder.config.seed, "history", person.id)
-        self.chooser = Chooser(builder.directory, person, self.rng,
-                               plan.pinned if plan else None, plan.pharmacies if plan else None)
+        self.chooser = Chooser(
+            builder.directory,
+            person,
+            self.rng,
+            plan.pinned if plan else None,
+            plan.pharmacies if plan else None,
+        )
         self.history = History(person)
         self.age = person.age_on(builder.config.end)
-        self.conditions = plan.conditions if plan is not None else programs.assign(
-            person, builder.config.end, self.rng)
+        self.conditions = (
+            plan.conditions
+            if plan is not None
+            else programs.assign(person, builder.config.end, self.rng)
+        )
         lab_conditions = {_LAB_CONDITIONS[c] for c in self.conditions if c in _LAB_CONDITIONS}
         self.physiology = labs.baseline(self.rng, person.sex, self.age, lab_conditions)
         self.physiology.treatment_start = builder.config.start - timedelta(days=730)
@@ -87,8 +100,15 @@ class PersonHistory:
         return f"{self.person.index % 10**7:07d}{self._seq:08d}"
 
     # -- diagnoses ---------------------------------------------------------------------
-    def diagnosis(self, facility: Facility, key: str, start: date, main: bool = False,
-                  end: date | None = None, outcome: str = CONTINUING) -> Diagnosis:
+    def diagnosis(
+        self,
+        facility: Facility,
+        key: str,
+        start: date,
+        main: bool = False,
+        end: date | None = None,
+        outcome: str = CONTINUING,
+    ) -> Diagnosis:
         """The facility's diagnosis of ``key`` (one per facility and disease)."""
         kept = self.history.diagnoses.setdefault(facility.code, [])
         for dx in kept:
@@ -100,18 +120,22 @@ class PersonHistory:
 
     def onset_before(self, years_min: int = 1, years_max: int = 12) -> date:
         """A diagnosis date before the timeline (not before the person turned 15)."""
-        earliest = max(self.person.birth + timedelta(days=365 * 15),
-                       self.config.start - timedelta(days=365 * years_max))
+        earliest = max(
+            self.person.birth + timedelta(days=365 * 15),
+            self.config.start - timedelta(days=365 * years_max),
+        )
         latest = self.config.start - timedelta(days=365 * years_min)
         if earliest >= latest:
             return max(self.person.birth + timedelta(days=30), latest)
         return schedule.between(self.rng, earliest, latest)
 
     # -- prescriptions -----------------------------------------------------------------
-    def prescribe(self, facility: Facility, department: str, day: date, drug_keys: list[str],
-                  days: int) -> Prescription | None:
-        drugs = [self.catalog.drug(_CHILD_DRUGS.get(k, k) if self.age < 15 else k)
-                 for k in drug_keys]
+    def prescribe(
+        self, facility: Facility, department: str, day: date, drug_keys: list[str], days: int
+    ) -> Prescription | None:
+        drugs = [
+            self.catalog.drug(_CHILD_DRUGS.get(k, k) if self.age < 15 else k) for k in drug_keys
+        ]
         if not drugs:
             return None
         rps: dict[str, Rp] = {}
@@ -125,17 +149,29 @@ class PersonHistory:
             dispensed = day if chance(self.rng, 0.85) else day + timedelta(days=1)
             if dispensed > self.config.end:
                 dispensed = day
-        qr = pharmacy is not None and day >= self.config.end - timedelta(days=92) and chance(
-            self.rng, 0.3)
-        return Prescription(self.number(), day, facility, department,
-                            facility.doctor(department), list(rps.values()), pharmacy,
-                            dispensed, qr)
+        qr = (
+            pharmacy is not None
+            and day >= self.config.end - timedelta(days=92)
+            and chance(self.rng, 0.3)
+        )
+        return Prescription(
+            self.number(),
+            day,
+            facility,
+            department,
+            facility.doctor(department),
+            list(rps.values()),
+            pharmacy,
+            dispensed,
+            qr,
+        )
 
     # -- labs --------------------------------------------------------------------------
     def lab_panel(self, facility: Facility, day: date, name: str) -> LabPanel:
         keys = labs.PANELS[name]
-        values = self.physiology.panel(keys, day, self.config.start, self.rng,
-                                       self.person.age_on(day), self.person.sex)
+        values = self.physiology.panel(
+            keys, day, self.config.start, self.rng, self.person.age_on(day), self.person.sex
+        )
         results = [LabResult(labs.TESTS[k], values[k]) for k in keys]
         panel = LabPanel(self.number(), day, facility, results)
         for specimen in sorted({r.test.specimen for r in results})[1:]:
@@ -167,9 +203,17 @@ class PersonHistory:
         return out
 
     # -- visits ------------------------------------------------------------------------
-    def add_visit(self, facility: Facility, department: str, day: date,
-                  diagnoses: list[Diagnosis], drug_keys: list[str], days: int,
-                  panel: str = "", extra: tuple[str, ...] = ()) -> Visit:
+    def add_visit(
+        self,
+        facility: Facility,
+        department: str,
+        day: date,
+        diagnoses: list[Diagnosis],
+        drug_keys: list[str],
+        days: int,
+        panel: str = "",
+        extra: tuple[str, ...] = (),
+    ) -> Visit:
         """A visit with its prescription, tests and acts (fees are added by :meth:`bill`)."""
         visit = Visit(day, facility, department, diagnoses)
         visit.prescription = self.prescribe(facility, department, day, drug_keys, days)
@@ -187,7 +231,8 @@ class PersonHistory:
         for visit in self.history.visits:
             visit.first = not any(
                 dx.start < visit.day and (dx.end is None or dx.end >= visit.day - _MONTH)
-                for dx in self.history.diagnoses.get(visit.facility.code, []))
+                for dx in self.history.diagnoses.get(visit.facility.code, [])
+            )
             keys = ["first_visit" if visit.first else "revisit"]
             if visit.facility.specialty == "pediatrics" and not visit.first:
                 keys = ["pediatric_outpatient"]
@@ -206,9 +251,11 @@ class PersonHistory:
             streams = programs.streams_for(self.conditions, self.age, self.rng)
         for stream in streams.values():
             onset = None
-            if self.plan is None and stream.spec.key not in (
-                    "care_child", "dialysis_clinic", "dialysis_hospital") \
-                    and chance(self.rng, NEW_DIAGNOSIS_RATE):
+            if (
+                self.plan is None
+                and stream.spec.key not in ("care_child", "dialysis_clinic", "dialysis_hospital")
+                and chance(self.rng, NEW_DIAGNOSIS_RATE)
+            ):
                 span = (self.config.end - self.config.start).days
                 onset = self.config.start + timedelta(days=self.rng.randrange(int(span * 0.8)))
                 if "diabetes" in stream.conditions:
@@ -233,21 +280,25 @@ class PersonHistory:
             if previous is not None and facility.code != previous.code:
                 self.leave(previous, stream, day)
             since = onset if previous is None else day
-            diagnoses = [self.diagnosis(facility, key, since, main=(i == 0))
-                         for i, key in enumerate(stream.diseases)]
+            diagnoses = [
+                self.diagnosis(facility, key, since, main=(i == 0))
+                for i, key in enumerate(stream.diseases)
+            ]
             panel = spec.panel if spec.lab_every and count % spec.lab_every == 0 else ""
             supply = spec.interval or 14
             drugs = stream.drugs if (spec.interval or count % 6 == 0) else []
-            visit = self.add_visit(facility, spec.department, day, diagnoses, drugs, supply,
-                                   panel, spec.acts)
+            visit = self.add_visit(
+                facility, spec.department, day, diagnoses, drugs, supply, panel, spec.acts
+            )
             if not spec.interval:
                 visit.acts += self.acts(["dialysis"], day, "dialysis")
             previous = facility
 
     def leave(self, facility: Facility, stream: programs.Stream, day: date) -> None:
         """The person moved away: the old facility closes its diagnoses (中止, 転医)."""
-        last = max((v.day for v in self.history.visits if v.facility.code == facility.code),
-                   default=day)
+        last = max(
+            (v.day for v in self.history.visits if v.facility.code == facility.code), default=day
+        )
         for dx in self.history.diagnoses.get(facility.code, []):
             if dx.end is None and dx.disease.key in stream.diseases:
                 dx.end = last

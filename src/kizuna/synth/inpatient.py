@@ -27,8 +27,13 @@ def add_inpatient(ph: PersonHistory) -> None:
         (hysterectomy, sex == "F" and 40 <= age < 55 and chance(ph.rng, 0.004 * years)),
         (appendicitis, 8 <= age < 45 and chance(ph.rng, 0.0015 * years)),
         (knee_replacement, "knee_oa" in conditions and chance(ph.rng, 0.15)),
-        (myocardial_infarction, age >= 55 and sex == "M" and "old_mi" not in conditions
-         and chance(ph.rng, .003 * years)),
+        (
+            myocardial_infarction,
+            age >= 55
+            and sex == "M"
+            and "old_mi" not in conditions
+            and chance(ph.rng, 0.003 * years),
+        ),
         (pacemaker, "pacemaker" in conditions and chance(ph.rng, 0.3)),
     )
     for event, happens in planned:
@@ -37,8 +42,7 @@ def add_inpatient(ph: PersonHistory) -> None:
             event(ph, day)
     if "old_mi" in conditions:
         past_stent(ph)
-    if "pacemaker" in conditions and not any(d.kind == "pacemaker"
-                                             for d in ph.history.devices):
+    if "pacemaker" in conditions and not any(d.kind == "pacemaker" for d in ph.history.devices):
         past_pacemaker(ph)
     if "dialysis" in conditions:
         past_shunt(ph)
@@ -48,10 +52,14 @@ def free_day(ph: PersonHistory, length: int = 30) -> date | None:
     """A day to be admitted on, at least two weeks clear of any other admission."""
     cfg = ph.config
     for _ in range(20):
-        day = schedule.open_day(schedule.between(ph.rng, cfg.start + timedelta(days=30),
-                                                 cfg.end - timedelta(days=30)), hospital=True)
-        if all(day > a.end + timedelta(days=14) or day + timedelta(days=length + 14) < a.start
-               for a in ph.history.admissions):
+        day = schedule.open_day(
+            schedule.between(ph.rng, cfg.start + timedelta(days=30), cfg.end - timedelta(days=30)),
+            hospital=True,
+        )
+        if all(
+            day > a.end + timedelta(days=14) or day + timedelta(days=length + 14) < a.start
+            for a in ph.history.admissions
+        ):
             return day
     return None
 
@@ -60,8 +68,16 @@ def hospital(ph: PersonHistory, day: date) -> Facility | None:
     return ph.chooser.facility("hospital", "general", day)
 
 
-def admit(ph: PersonHistory, facility: Facility, department: str, start: date, days: int,
-          reason: str, planned: bool, end_outcome: str = CURED) -> Admission:
+def admit(
+    ph: PersonHistory,
+    facility: Facility,
+    department: str,
+    start: date,
+    days: int,
+    reason: str,
+    planned: bool,
+    end_outcome: str = CURED,
+) -> Admission:
     end = min(ph.config.end, start + timedelta(days=days))
     if end_outcome == CONTINUING:
         dx = ph.diagnosis(facility, reason, start, main=True)
@@ -73,10 +89,19 @@ def admit(ph: PersonHistory, facility: Facility, department: str, start: date, d
     return adm
 
 
-def operate(ph: PersonHistory, adm: Admission, day: date, surgery: str,
-            anaesthesia: bool = True, transfusion: str = "") -> None:
-    keys = ([surgery], ["general_anaesthesia"] if anaesthesia else [],
-            [transfusion] if transfusion else [])
+def operate(
+    ph: PersonHistory,
+    adm: Admission,
+    day: date,
+    surgery: str,
+    anaesthesia: bool = True,
+    transfusion: str = "",
+) -> None:
+    keys = (
+        [surgery],
+        ["general_anaesthesia"] if anaesthesia else [],
+        [transfusion] if transfusion else [],
+    )
     for key_list, kind in zip(keys, ("surgery", "anaesthesia", "transfusion"), strict=True):
         adm.acts += [ActDone(k, day, kind, act_name(ph, k)) for k in key_list]
     adm.transfused = bool(transfusion)
@@ -89,10 +114,14 @@ def act_name(ph: PersonHistory, key: str) -> str:
 
 _NAMES = {
     "xray": "胸部単純撮影",
-    "appendectomy": "虫垂切除術", "knee_arthroplasty": "人工膝関節置換術",
-    "pacemaker": "ペースメーカー移植術", "pci_stent": "経皮的冠動脈ステント留置術",
-    "shunt": "内シャント造設術", "dialysis": "人工腎臓（血液透析）",
-    "home_ventilator": "在宅人工呼吸指導管理", "home_tracheostomy": "在宅気管切開患者指導管理",
+    "appendectomy": "虫垂切除術",
+    "knee_arthroplasty": "人工膝関節置換術",
+    "pacemaker": "ペースメーカー移植術",
+    "pci_stent": "経皮的冠動脈ステント留置術",
+    "shunt": "内シャント造設術",
+    "dialysis": "人工腎臓（血液透析）",
+    "home_ventilator": "在宅人工呼吸指導管理",
+    "home_tracheostomy": "在宅気管切開患者指導管理",
     "home_tube_feeding": "在宅経管栄養法指導管理",
 }
 
@@ -130,9 +159,12 @@ def cataract(ph: PersonHistory, day: date) -> None:
     if clinic is not None and chance(ph.rng, 0.6):
         dx = ph.diagnosis(clinic, "cataract", day - timedelta(days=60), main=True)
         visit = ph.add_visit(clinic, "26", day, [dx], [], 0)
-        visit.acts.append(ActDone("cataract_surgery", day, "surgery", act_name(ph, "cataract_surgery")))
-        ph.history.devices.append(Device("lens", f"眼内レンズ（{side}）", "水晶体再建術で挿入",
-                                         day, clinic))
+        visit.acts.append(
+            ActDone("cataract_surgery", day, "surgery", act_name(ph, "cataract_surgery"))
+        )
+        ph.history.devices.append(
+            Device("lens", f"眼内レンズ（{side}）", "水晶体再建術で挿入", day, clinic)
+        )
         return
     facility = hospital(ph, day)
     if facility is None:
@@ -150,8 +182,7 @@ def hysterectomy(ph: PersonHistory, day: date) -> None:
     if facility is None:
         return
     adm = admit(ph, facility, "10", day, 8, "uterine_myoma", planned=True)
-    operate(ph, adm, day + timedelta(days=1), "hysterectomy",
-            transfusion="autologous_transfusion")
+    operate(ph, adm, day + timedelta(days=1), "hysterectomy", transfusion="autologous_transfusion")
     adm.course = "子宮筋腫に対し腹式子宮全摘術施行。術前貯血の自己血４００ｍＬを返血。"
     ph.history.past.append(f"{day.year}年　子宮筋腫にて子宮全摘術")
 
@@ -175,14 +206,27 @@ def knee_replacement(ph: PersonHistory, day: date, transfused: bool | None = Non
     adm = admit(ph, facility, "11", day, 21, "knee_oa", planned=True, end_outcome=CONTINUING)
     if transfused is None:
         transfused = chance(ph.rng, 0.3)
-    operate(ph, adm, day + timedelta(days=1), "knee_arthroplasty",
-            transfusion="transfusion" if transfused else "")
-    device = Device("knee_prosthesis", f"人工膝関節（{side}）", "全置換型（セメント固定）",
-                    day + timedelta(days=1), facility)
+    operate(
+        ph,
+        adm,
+        day + timedelta(days=1),
+        "knee_arthroplasty",
+        transfusion="transfusion" if transfused else "",
+    )
+    device = Device(
+        "knee_prosthesis",
+        f"人工膝関節（{side}）",
+        "全置換型（セメント固定）",
+        day + timedelta(days=1),
+        facility,
+    )
     adm.devices.append(device)
     ph.history.devices.append(device)
-    adm.course = f"{side}変形性膝関節症に対し人工膝関節全置換術施行。" + (
-        "術後貧血に対し赤血球液２単位輸血。" if transfused else "") + "リハビリ後独歩で退院。"
+    adm.course = (
+        f"{side}変形性膝関節症に対し人工膝関節全置換術施行。"
+        + ("術後貧血に対し赤血球液２単位輸血。" if transfused else "")
+        + "リハビリ後独歩で退院。"
+    )
 
 
 def myocardial_infarction(ph: PersonHistory, day: date) -> None:
@@ -191,16 +235,24 @@ def myocardial_infarction(ph: PersonHistory, day: date) -> None:
         return
     adm = admit(ph, facility, "08", day, 12, "acute_mi", planned=False, end_outcome=CONTINUING)
     operate(ph, adm, day, "pci_stent", anaesthesia=False)
-    device = Device("stent", "冠動脈ステント（薬剤溶出型）", "右冠動脈＃２　３．０×１８ｍｍ", day,
-                    facility)
+    device = Device(
+        "stent", "冠動脈ステント（薬剤溶出型）", "右冠動脈＃２　３．０×１８ｍｍ", day, facility
+    )
     adm.devices.append(device)
     ph.history.devices.append(device)
     adm.course = "急性下壁心筋梗塞。緊急冠動脈造影で右冠動脈閉塞、ステント留置。合併症なく退院。"
     after = adm.end + timedelta(days=14)
     for visit_day in schedule.regular(after, ph.config.end, 56, ph.rng, hospital=True):
         dx = ph.diagnosis(facility, "acute_mi", day)
-        ph.add_visit(facility, "08", visit_day, [dx],
-                     ["aspirin100", "rosuvastatin5_np", "amlodipine2_5"], 56, "lipids")
+        ph.add_visit(
+            facility,
+            "08",
+            visit_day,
+            [dx],
+            ["aspirin100", "rosuvastatin5_np", "amlodipine2_5"],
+            56,
+            "lipids",
+        )
 
 
 def past_stent(ph: PersonHistory) -> None:
@@ -208,8 +260,15 @@ def past_stent(ph: PersonHistory) -> None:
     facility = hospital(ph, ph.config.start)
     if facility is None:
         return
-    ph.history.devices.append(Device("stent", "冠動脈ステント（薬剤溶出型）",
-                                     "左前下行枝＃７　３．０×２３ｍｍ", day, facility))
+    ph.history.devices.append(
+        Device(
+            "stent",
+            "冠動脈ステント（薬剤溶出型）",
+            "左前下行枝＃７　３．０×２３ｍｍ",
+            day,
+            facility,
+        )
+    )
     ph.history.past.append(f"{day.year}年　急性心筋梗塞にて経皮的冠動脈ステント留置術")
 
 
@@ -219,8 +278,13 @@ def pacemaker(ph: PersonHistory, day: date) -> None:
         return
     adm = admit(ph, facility, "08", day, 7, "sick_sinus", planned=True, end_outcome=CONTINUING)
     operate(ph, adm, day + timedelta(days=1), "pacemaker", anaesthesia=False)
-    device = Device("pacemaker", "ペースメーカー（DDD）", "経静脈リード２本、MRI条件付き対応",
-                    day + timedelta(days=1), facility)
+    device = Device(
+        "pacemaker",
+        "ペースメーカー（DDD）",
+        "経静脈リード２本、MRI条件付き対応",
+        day + timedelta(days=1),
+        facility,
+    )
     adm.devices.append(device)
     ph.history.devices.append(device)
     adm.course = "洞不全症候群（徐脈頻脈症候群）に対しペースメーカー植込み術施行。"
@@ -231,8 +295,11 @@ def past_pacemaker(ph: PersonHistory) -> None:
     facility = hospital(ph, ph.config.start)
     if facility is None:
         return
-    ph.history.devices.append(Device("pacemaker", "ペースメーカー（DDD）",
-                                     "経静脈リード２本、MRI条件付き対応", day, facility))
+    ph.history.devices.append(
+        Device(
+            "pacemaker", "ペースメーカー（DDD）", "経静脈リード２本、MRI条件付き対応", day, facility
+        )
+    )
     ph.history.past.append(f"{day.year}年　洞不全症候群にてペースメーカー植込み")
 
 
@@ -241,18 +308,30 @@ def past_shunt(ph: PersonHistory) -> None:
     facility = hospital(ph, ph.config.start)
     if facility is None:
         return
-    ph.history.devices.append(Device("shunt", "内シャント（左前腕）",
-                                     "自己血管内シャント、シャント肢での採血・血圧測定禁止",
-                                     day, facility))
+    ph.history.devices.append(
+        Device(
+            "shunt",
+            "内シャント（左前腕）",
+            "自己血管内シャント、シャント肢での採血・血圧測定禁止",
+            day,
+            facility,
+        )
+    )
     ph.history.past.append(f"{day.year}年　糖尿病性腎症による末期腎不全にて血液透析導入")
 
 
 #: the admissions a scripted history can ask for
 EVENTS = {
-    "pneumonia": pneumonia, "polypectomy": polypectomy, "cataract": cataract,
-    "hysterectomy": hysterectomy, "appendicitis": appendicitis,
-    "knee_replacement": knee_replacement, "myocardial_infarction": myocardial_infarction,
+    "pneumonia": pneumonia,
+    "polypectomy": polypectomy,
+    "cataract": cataract,
+    "hysterectomy": hysterectomy,
+    "appendicitis": appendicitis,
+    "knee_replacement": knee_replacement,
+    "myocardial_infarction": myocardial_infarction,
     "knee_replacement_transfused": lambda ph, day: knee_replacement(ph, day, True),
-    "pacemaker": pacemaker, "past_pacemaker": lambda ph, day: past_pacemaker(ph),
-    "past_stent": lambda ph, day: past_stent(ph), "past_shunt": lambda ph, day: past_shunt(ph),
+    "pacemaker": pacemaker,
+    "past_pacemaker": lambda ph, day: past_pacemaker(ph),
+    "past_stent": lambda ph, day: past_stent(ph),
+    "past_shunt": lambda ph, day: past_shunt(ph),
 }

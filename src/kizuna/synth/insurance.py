@@ -48,8 +48,10 @@ def employee_insurer(kind: str, prefecture: str, rng: random.Random) -> str:
     if kind == "kyokai":
         return kyokai_insurer(prefecture)
     society = rng.randrange(1, 400)
-    return kumiai_insurer(prefecture, society) if kind == "kumiai" else kyosai_insurer(
-        prefecture, society
+    return (
+        kumiai_insurer(prefecture, society)
+        if kind == "kumiai"
+        else kyosai_insurer(prefecture, society)
     )
 
 

@@ -18,9 +18,7 @@ _GIVEN = {
 _FOREIGN_FAMILY = Weighted([n for n, _ in nd.FOREIGN_FAMILY], [w for _, w in nd.FOREIGN_FAMILY])
 _FOREIGN_GIVEN = {
     "M": Weighted([n for n, _ in nd.FOREIGN_GIVEN_MALE], [w for _, w in nd.FOREIGN_GIVEN_MALE]),
-    "F": Weighted(
-        [n for n, _ in nd.FOREIGN_GIVEN_FEMALE], [w for _, w in nd.FOREIGN_GIVEN_FEMALE]
-    ),
+    "F": Weighted([n for n, _ in nd.FOREIGN_GIVEN_FEMALE], [w for _, w in nd.FOREIGN_GIVEN_FEMALE]),
 }
 
 
@@ -43,8 +41,13 @@ def family_name(rng: random.Random, foreign: bool = False) -> tuple[str, str]:
     return kanji, kana
 
 
-def given_name(rng: random.Random, sex: str, birth: date, foreign: bool = False,
-               avoid: frozenset[str] = frozenset()) -> tuple[str, str]:
+def given_name(
+    rng: random.Random,
+    sex: str,
+    birth: date,
+    foreign: bool = False,
+    avoid: frozenset[str] = frozenset(),
+) -> tuple[str, str]:
     """(kanji, kana) of a given name fitting the sex and birth year, not in ``avoid``."""
     for _ in range(20):
         if foreign:

@@ -25,8 +25,28 @@ from kizuna.synth.rand import Weighted, chance, derive
 # child brings parents and siblings, an older person often lives alone) add up to it.
 _AGE_BANDS = Weighted(
     list(range(0, 100, 5)),
-    [2.1, 2.2, 1.8, 1.9, 4.3, 4.3, 4.5, 5.1, 6.2, 7.6, 7.1, 7.5, 7.4, 9.6, 10.6, 8.4, 7.0, 4.7,
-     2.5, 0.8],
+    [
+        2.1,
+        2.2,
+        1.8,
+        1.9,
+        4.3,
+        4.3,
+        4.5,
+        5.1,
+        6.2,
+        7.6,
+        7.1,
+        7.5,
+        7.4,
+        9.6,
+        10.6,
+        8.4,
+        7.0,
+        4.7,
+        2.5,
+        0.8,
+    ],
 )
 _EMPLOYEE = Weighted(["kyokai", "kumiai", "kyosai"], [0.55, 0.30, 0.15])
 FOREIGN_RATE = 0.015
@@ -84,8 +104,10 @@ class PopulationBuilder:
         if kind == "single":
             return [_Member("single", sex, age)]
         partner_age = max(18, age + rng.randint(-4, 4))
-        couple = [_Member("head", "M", age if sex == "M" else partner_age),
-                  _Member("spouse", "F", partner_age if sex == "M" else age)]
+        couple = [
+            _Member("head", "M", age if sex == "M" else partner_age),
+            _Member("spouse", "F", partner_age if sex == "M" else age),
+        ]
         if kind == "couple":
             return couple
         if kind == "family":
@@ -95,8 +117,16 @@ class PopulationBuilder:
         parent = _Member("parent", sex, age)
         return [parent, *_family_around_adult(child_age, rng, self.config.noise.twins)]
 
-    def _person(self, m: _Member, hh: int, family: tuple[str, str], home: Address,
-                foreign: bool, rng: random.Random, used: set[str]) -> Person:
+    def _person(
+        self,
+        m: _Member,
+        hh: int,
+        family: tuple[str, str],
+        home: Address,
+        foreign: bool,
+        rng: random.Random,
+        used: set[str],
+    ) -> Person:
         end = self.config.end
         birth = _birth(end, m.age, rng)
         given = names.given_name(rng, m.sex, birth, foreign, frozenset(used))
@@ -140,9 +170,17 @@ class PopulationBuilder:
             elif employed and person.role == "child" and person.age_on(start) >= 23:
                 person.coverages.append(_own_employee(home.prefecture_code, since, rng))
             else:
-                person.coverages.append(Coverage(kind, insurer, symbol, number,
-                                                 f"{branch:02d}", person is head or not employed,
-                                                 since))
+                person.coverages.append(
+                    Coverage(
+                        kind,
+                        insurer,
+                        symbol,
+                        number,
+                        f"{branch:02d}",
+                        person is head or not employed,
+                        since,
+                    )
+                )
                 branch += 1
 
     # -- moves, marriages, 75th birthdays ------------------------------------------------
@@ -152,8 +190,13 @@ class PopulationBuilder:
             self._move(people, self._event_day(rng), rng)
         for person in people:
             age = person.age_on(self.config.start)
-            if (person.role == "single" and person.sex == "F" and 24 <= age <= 38
-                    and not person.foreign and chance(rng, noise.marriage)):
+            if (
+                person.role == "single"
+                and person.sex == "F"
+                and 24 <= age <= 38
+                and not person.foreign
+                and chance(rng, noise.marriage)
+            ):
                 self._marry(person, self._event_day(rng), rng)
         for person in people:
             self._turn_75(person, rng)
@@ -192,14 +235,28 @@ class PopulationBuilder:
             if current is None:
                 continue
             if current.kind == "kokuho":
-                _switch(person, since, Coverage("kokuho", insurance.kokuho_insurer(new), symbol,
-                                                number, f"{branch:02d}", True, since))
+                _switch(
+                    person,
+                    since,
+                    Coverage(
+                        "kokuho",
+                        insurance.kokuho_insurer(new),
+                        symbol,
+                        number,
+                        f"{branch:02d}",
+                        True,
+                        since,
+                    ),
+                )
                 branch += 1
             elif current.kind == "kouki":
                 keep = old.prefecture_code == new.prefecture_code
                 kept = current.number if keep else f"{rng.randrange(10**7, 10**8)}"
-                _switch(person, since, Coverage("kouki", insurance.kouki_insurer(new), "", kept,
-                                                "00", True, since))
+                _switch(
+                    person,
+                    since,
+                    Coverage("kouki", insurance.kouki_insurer(new), "", kept, "00", True, since),
+                )
 
     def _marry(self, person: Person, day: date, rng: random.Random) -> None:
         current = person.names.last
@@ -213,10 +270,19 @@ class PopulationBuilder:
         person.addresses.entries = [e for e in person.addresses.entries if e[0] < day]
         person.addresses.add(day, home)  # she leaves the household (and its later moves)
         kind = _EMPLOYEE.pick(rng)
-        _switch(person, day, Coverage(
-            kind, insurance.employee_insurer(kind, home.prefecture_code, rng),
-            insurance.employee_symbol(kind, rng), insurance.household_number(rng), "01",
-            False, day))
+        _switch(
+            person,
+            day,
+            Coverage(
+                kind,
+                insurance.employee_insurer(kind, home.prefecture_code, rng),
+                insurance.employee_symbol(kind, rng),
+                insurance.household_number(rng),
+                "01",
+                False,
+                day,
+            ),
+        )
         person.role = "married"
 
     def _turn_75(self, person: Person, rng: random.Random) -> None:
@@ -236,8 +302,7 @@ def person_id(index: int) -> str:
 
 def _birth(end: date, age: int, rng: random.Random) -> date:
     last_birthday_year = end.year - age
-    day = date(last_birthday_year, end.month, min(end.day, 28)) - timedelta(
-        days=rng.randrange(365))
+    day = date(last_birthday_year, end.month, min(end.day, 28)) - timedelta(days=rng.randrange(365))
     return day
 
 
@@ -251,8 +316,11 @@ def _children(mother_age: int, rng: random.Random, twins: float) -> list[_Member
         out.append(_Member("child", rng.choice("MF"), age))
         if chance(rng, twins):
             same_sex = chance(rng, 0.66)
-            out.append(_Member("child", out[-1].sex if same_sex else rng.choice("MF"), age,
-                               twin=len(out) - 1))
+            out.append(
+                _Member(
+                    "child", out[-1].sex if same_sex else rng.choice("MF"), age, twin=len(out) - 1
+                )
+            )
     return out
 
 
@@ -266,8 +334,9 @@ def _family_around_child(age: int, rng: random.Random, twins: float) -> list[_Me
     child = _Member("child", rng.choice("MF"), age)
     kids = [child]
     if chance(rng, twins):
-        kids.append(_Member("child", child.sex if chance(rng, 0.66) else rng.choice("MF"), age,
-                            twin=0))
+        kids.append(
+            _Member("child", child.sex if chance(rng, 0.66) else rng.choice("MF"), age, twin=0)
+        )
     for _ in range(rng.choices((0, 1, 2), (0.4, 0.45, 0.15))[0]):
         sibling_age = age + rng.randint(-6, 6)
         if 0 <= sibling_age <= mother_age - 18 and sibling_age != age:
@@ -302,11 +371,13 @@ def _link_twins(people: list[Person], members: list[_Member], rng: random.Random
         person.names = Timeline([(twin.birth, person.names.first)])
         person.addresses = Timeline([(twin.birth, twin.addresses.first)])
         if person.names.first.given == twin.names.first.given:
-            given = names.given_name(rng, person.sex, person.birth, person.foreign,
-                                     frozenset({twin.names.first.given}))
+            given = names.given_name(
+                rng, person.sex, person.birth, person.foreign, frozenset({twin.names.first.given})
+            )
             first = person.names.first
-            person.names = Timeline([(person.birth, Name(first.family, given[0],
-                                                          first.family_kana, given[1]))])
+            person.names = Timeline(
+                [(person.birth, Name(first.family, given[0], first.family_kana, given[1]))]
+            )
         person.twin_of = twin.index
         twin.twin_of = person.index
 
@@ -321,9 +392,15 @@ def _link_guardians(people: list[Person]) -> None:
 
 def _own_employee(prefecture: str, since: date, rng: random.Random) -> Coverage:
     kind = _EMPLOYEE.pick(rng)
-    return Coverage(kind, insurance.employee_insurer(kind, prefecture, rng),
-                    insurance.employee_symbol(kind, rng), insurance.household_number(rng),
-                    "00", True, since)
+    return Coverage(
+        kind,
+        insurance.employee_insurer(kind, prefecture, rng),
+        insurance.employee_symbol(kind, rng),
+        insurance.household_number(rng),
+        "00",
+        True,
+        since,
+    )
 
 
 def _switch(person: Person, day: date, new: Coverage) -> None:
@@ -346,7 +423,7 @@ def build_people(config: SynthConfig, first: list[Person] | None = None) -> list
     builder.households = 1 + max((p.household for p in people), default=-1)
     while len(people) < config.patients:
         people.extend(builder.household())
-    del people[config.patients:]
+    del people[config.patients :]
     for person in people:  # a guardian or twin cut off by the size limit is forgotten
         if person.guardian is not None and person.guardian >= len(people):
             person.guardian = None

@@ -17,35 +17,41 @@ from kizuna.synth.rand import chance
 # condition -> ((lowest age, rate), ...) for men and women: the rate of the highest
 # threshold the person's age reaches
 _PREVALENCE: dict[str, tuple[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]]] = {
-    "hypertension": (((30, .04), (40, .14), (50, .28), (60, .42), (70, .55)),
-                     ((30, .02), (40, .08), (50, .20), (60, .35), (70, .52))),
-    "diabetes": (((30, .01), (40, .06), (50, .12), (60, .18), (70, .20)),
-                 ((30, .005), (40, .03), (50, .06), (60, .09), (70, .11))),
-    "lipids": (((30, .03), (40, .10), (50, .18), (60, .22), (70, .22)),
-               ((30, .01), (40, .05), (50, .20), (60, .30), (70, .30))),
-    "gerd": (((40, .04), (60, .07)), ((40, .04), (60, .08))),
-    "gastritis": (((40, .02), (60, .04)), ((40, .02), (60, .04))),
-    "triglycerides": (((30, .02), (50, .04)), ((50, .02),)),
-    "neuropathy": (((40, .3),), ((40, .3),)),  # of people with diabetes
-    "retinopathy": (((40, .2),), ((40, .2),)),  # of people with diabetes
-    "insomnia": (((30, .02), (60, .07), (75, .12)), ((30, .03), (60, .09), (75, .14))),
-    "depression": (((20, .025), (65, .015)), ((20, .035), (65, .02))),
-    "bph": (((60, .10), (70, .18)), ()),
-    "osteoporosis": (((75, .04),), ((60, .10), (70, .22))),
-    "knee_oa": (((60, .04), (70, .07)), ((55, .06), (70, .12))),
-    "dementia": (((75, .05), (85, .15)), ((75, .06), (85, .20))),
-    "hyperuricaemia": (((40, .05),), ()),
-    "asthma": (((6, .05), (16, .03)), ((6, .04), (16, .035))),
-    "epilepsy": (((0, .006),), ((0, .006),)),
-    "allergic_rhinitis": (((6, .10), (60, .05)), ((6, .12), (60, .06))),
-    "constipation": (((70, .08),), ((60, .08), (70, .14))),
-    "old_mi": (((55, .015), (65, .03), (75, .04)), ((65, .01), (75, .02))),
-    "heart_failure": (((75, .04), (85, .08)), ((75, .03), (85, .07))),
-    "pacemaker": (((75, .012),), ((75, .01),)),
-    "breast_cancer": ((), ((45, .008), (55, .012), (75, .006))),
-    "ckd": (((60, .03), (70, .05)), ((60, .02), (70, .04))),
-    "dialysis": (((40, .003), (60, .006), (70, .008)), ((40, .0015), (60, .003), (70, .004))),
-    "care_child": (((1, .002), (18, 0.0)), ((1, .002), (18, 0.0))),
+    "hypertension": (
+        ((30, 0.04), (40, 0.14), (50, 0.28), (60, 0.42), (70, 0.55)),
+        ((30, 0.02), (40, 0.08), (50, 0.20), (60, 0.35), (70, 0.52)),
+    ),
+    "diabetes": (
+        ((30, 0.01), (40, 0.06), (50, 0.12), (60, 0.18), (70, 0.20)),
+        ((30, 0.005), (40, 0.03), (50, 0.06), (60, 0.09), (70, 0.11)),
+    ),
+    "lipids": (
+        ((30, 0.03), (40, 0.10), (50, 0.18), (60, 0.22), (70, 0.22)),
+        ((30, 0.01), (40, 0.05), (50, 0.20), (60, 0.30), (70, 0.30)),
+    ),
+    "gerd": (((40, 0.04), (60, 0.07)), ((40, 0.04), (60, 0.08))),
+    "gastritis": (((40, 0.02), (60, 0.04)), ((40, 0.02), (60, 0.04))),
+    "triglycerides": (((30, 0.02), (50, 0.04)), ((50, 0.02),)),
+    "neuropathy": (((40, 0.3),), ((40, 0.3),)),  # of people with diabetes
+    "retinopathy": (((40, 0.2),), ((40, 0.2),)),  # of people with diabetes
+    "insomnia": (((30, 0.02), (60, 0.07), (75, 0.12)), ((30, 0.03), (60, 0.09), (75, 0.14))),
+    "depression": (((20, 0.025), (65, 0.015)), ((20, 0.035), (65, 0.02))),
+    "bph": (((60, 0.10), (70, 0.18)), ()),
+    "osteoporosis": (((75, 0.04),), ((60, 0.10), (70, 0.22))),
+    "knee_oa": (((60, 0.04), (70, 0.07)), ((55, 0.06), (70, 0.12))),
+    "dementia": (((75, 0.05), (85, 0.15)), ((75, 0.06), (85, 0.20))),
+    "hyperuricaemia": (((40, 0.05),), ()),
+    "asthma": (((6, 0.05), (16, 0.03)), ((6, 0.04), (16, 0.035))),
+    "epilepsy": (((0, 0.006),), ((0, 0.006),)),
+    "allergic_rhinitis": (((6, 0.10), (60, 0.05)), ((6, 0.12), (60, 0.06))),
+    "constipation": (((70, 0.08),), ((60, 0.08), (70, 0.14))),
+    "old_mi": (((55, 0.015), (65, 0.03), (75, 0.04)), ((65, 0.01), (75, 0.02))),
+    "heart_failure": (((75, 0.04), (85, 0.08)), ((75, 0.03), (85, 0.07))),
+    "pacemaker": (((75, 0.012),), ((75, 0.01),)),
+    "breast_cancer": ((), ((45, 0.008), (55, 0.012), (75, 0.006))),
+    "ckd": (((60, 0.03), (70, 0.05)), ((60, 0.02), (70, 0.04))),
+    "dialysis": (((40, 0.003), (60, 0.006), (70, 0.008)), ((40, 0.0015), (60, 0.003), (70, 0.004))),
+    "care_child": (((1, 0.002), (18, 0.0)), ((1, 0.002), (18, 0.0))),
 }
 
 #: conditions a hospital's internal medicine may follow instead of a clinic
@@ -92,77 +98,148 @@ class StreamSpec:
     acts: tuple[str, ...] = ()  # acts billed at every visit
 
 
-STREAMS: dict[str, StreamSpec] = {s.key: s for s in (
-    StreamSpec("primary", "clinic", "internal", "01", 28, "hypertension", 3),
-    StreamSpec("diabetes_hospital", "hospital", "general", "01", 56, "diabetes", 1),
-    StreamSpec("hospital_internal", "hospital", "general", "01", 56, "hypertension", 2),
-    StreamSpec("nephrology", "hospital", "general", "01", 56, "ckd", 1),
-    StreamSpec("cardiology", "hospital", "general", "08", 84, "lipids", 2, ("ecg",)),
-    StreamSpec("neurology", "hospital", "general", "01", 84, "general", 2,
-               ("epilepsy_guidance",)),
-    StreamSpec("pediatric_neurology", "hospital", "general", "09", 84, "general", 2,
-               ("epilepsy_guidance",)),
-    StreamSpec("ophthalmology", "clinic", "ophthalmology", "26", 84, acts=("fundus",)),
-    StreamSpec("breast", "hospital", "general", "10", 84, "general", 2),
-    StreamSpec("orthopedics", "clinic", "orthopedics", "11", 28),
-    StreamSpec("psychiatry", "clinic", "psychiatry", "02", 28),
-    StreamSpec("pediatric_asthma", "clinic", "pediatrics", "09", 28),
-    StreamSpec("rhinitis", "clinic", "ent", "27", 28),
-    StreamSpec("dialysis_clinic", "clinic", "dialysis", "32", 0, "dialysis", 13),
-    StreamSpec("dialysis_hospital", "hospital", "general", "32", 0, "dialysis", 13),
-    StreamSpec("care_child", "hospital", "general", "09", 28, "general", 3),
-)}
+STREAMS: dict[str, StreamSpec] = {
+    s.key: s
+    for s in (
+        StreamSpec("primary", "clinic", "internal", "01", 28, "hypertension", 3),
+        StreamSpec("diabetes_hospital", "hospital", "general", "01", 56, "diabetes", 1),
+        StreamSpec("hospital_internal", "hospital", "general", "01", 56, "hypertension", 2),
+        StreamSpec("nephrology", "hospital", "general", "01", 56, "ckd", 1),
+        StreamSpec("cardiology", "hospital", "general", "08", 84, "lipids", 2, ("ecg",)),
+        StreamSpec(
+            "neurology", "hospital", "general", "01", 84, "general", 2, ("epilepsy_guidance",)
+        ),
+        StreamSpec(
+            "pediatric_neurology",
+            "hospital",
+            "general",
+            "09",
+            84,
+            "general",
+            2,
+            ("epilepsy_guidance",),
+        ),
+        StreamSpec("ophthalmology", "clinic", "ophthalmology", "26", 84, acts=("fundus",)),
+        StreamSpec("breast", "hospital", "general", "10", 84, "general", 2),
+        StreamSpec("orthopedics", "clinic", "orthopedics", "11", 28),
+        StreamSpec("psychiatry", "clinic", "psychiatry", "02", 28),
+        StreamSpec("pediatric_asthma", "clinic", "pediatrics", "09", 28),
+        StreamSpec("rhinitis", "clinic", "ent", "27", 28),
+        StreamSpec("dialysis_clinic", "clinic", "dialysis", "32", 0, "dialysis", 13),
+        StreamSpec("dialysis_hospital", "hospital", "general", "32", 0, "dialysis", 13),
+        StreamSpec("care_child", "hospital", "general", "09", 28, "general", 3),
+    )
+}
 
 # condition -> (stream, diseases, drug alternatives: each a tuple of drug keys)
 CARE: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
-    "hypertension": ("primary", ("hypertension",), (
-        ("amlodipine5",), ("telmisartan40",), ("olmesartan20",), ("candesartan8",),
-        ("azelnidipine8",), ("nifedipine40",), ("amlodipine5", "telmisartan40"),
-        ("amlodipine5", "olmesartan20"), ("enalapril5", "trichlormethiazide1"))),
-    "diabetes": ("primary", ("diabetes2",), (
-        ("metformin500",), ("metformin500", "glimepiride1"), ("metformin500", "luseogliflozin"),
-        ("pioglitazone30",), ("metformin500", "pioglitazone30"))),
-    "lipids": ("primary", ("hypercholesterolaemia",), (
-        ("rosuvastatin5",), ("pitavastatin2",), ("pravastatin10",), ("rosuvastatin2_5",))),
+    "hypertension": (
+        "primary",
+        ("hypertension",),
+        (
+            ("amlodipine5",),
+            ("telmisartan40",),
+            ("olmesartan20",),
+            ("candesartan8",),
+            ("azelnidipine8",),
+            ("nifedipine40",),
+            ("amlodipine5", "telmisartan40"),
+            ("amlodipine5", "olmesartan20"),
+            ("enalapril5", "trichlormethiazide1"),
+        ),
+    ),
+    "diabetes": (
+        "primary",
+        ("diabetes2",),
+        (
+            ("metformin500",),
+            ("metformin500", "glimepiride1"),
+            ("metformin500", "luseogliflozin"),
+            ("pioglitazone30",),
+            ("metformin500", "pioglitazone30"),
+        ),
+    ),
+    "lipids": (
+        "primary",
+        ("hypercholesterolaemia",),
+        (("rosuvastatin5",), ("pitavastatin2",), ("pravastatin10",), ("rosuvastatin2_5",)),
+    ),
     "triglycerides": ("primary", ("hyperlipidaemia",), (("fenofibrate80",),)),
-    "gerd": ("primary", ("gerd",), (("famotidine20",), ("lansoprazole15",),
-                                    ("rabeprazole20",))),
+    "gerd": ("primary", ("gerd",), (("famotidine20",), ("lansoprazole15",), ("rabeprazole20",))),
     "gastritis": ("primary", ("gastritis",), (("rebamipide100",), ("famotidine20",))),
-    "neuropathy": ("diabetes_hospital", ("diabetic_neuropathy",), (
-        ("pregabalin75",), ("epalrestat", "mecobalamin"), ("mecobalamin",))),
+    "neuropathy": (
+        "diabetes_hospital",
+        ("diabetic_neuropathy",),
+        (("pregabalin75",), ("epalrestat", "mecobalamin"), ("mecobalamin",)),
+    ),
     "retinopathy": ("ophthalmology", ("diabetic_retinopathy",), ((),)),
-    "insomnia": ("primary", ("insomnia",), (("zolpidem5",), ("eszopiclone1",),
-                                            ("triazolam025",))),
+    "insomnia": ("primary", ("insomnia",), (("zolpidem5",), ("eszopiclone1",), ("triazolam025",))),
     "bph": ("primary", ("bph",), (("silodosin2",), ("naftopidil50",))),
     "dementia": ("primary", ("dementia",), (("donepezil5",),)),
     "hyperuricaemia": ("primary", ("hyperuricaemia",), (("febuxostat10",),)),
     "constipation": ("primary", (), (("magnesium330",), ("magnesium500", "sennoside12"))),
     "asthma": ("primary", ("asthma",), (("montelukast10",),)),
-    "depression": ("psychiatry", ("depression",), (("sertraline50",), ("escitalopram20",),
-                                                   ("paroxetine10",))),
-    "knee_oa": ("orthopedics", ("knee_oa",), (("meloxicam10", "rebamipide100"),
-                                              ("meloxicam10", "lansoprazole_od30"),
-                                              ("acetaminophen200",))),
+    "depression": (
+        "psychiatry",
+        ("depression",),
+        (("sertraline50",), ("escitalopram20",), ("paroxetine10",)),
+    ),
+    "knee_oa": (
+        "orthopedics",
+        ("knee_oa",),
+        (
+            ("meloxicam10", "rebamipide100"),
+            ("meloxicam10", "lansoprazole_od30"),
+            ("acetaminophen200",),
+        ),
+    ),
     "osteoporosis": ("orthopedics", ("osteoporosis",), (("alendronate5",),)),
-    "allergic_rhinitis": ("rhinitis", ("allergic_rhinitis",), (("bepotastine5",),
-                                                               ("ebastine10",))),
-    "epilepsy": ("neurology", ("epilepsy",), (("levetiracetam500",), ("carbamazepine100",),
-                                              ("lamotrigine25",))),
-    "old_mi": ("cardiology", ("old_mi", "hypercholesterolaemia"), (
-        ("aspirin100", "rosuvastatin5_np", "amlodipine2_5"),
-        ("aspirin100", "rosuvastatin5_np", "enalapril5"))),
-    "heart_failure": ("cardiology", ("heart_failure", "hypertensive_heart"), (
-        ("furosemide20", "enalapril5"),)),
+    "allergic_rhinitis": ("rhinitis", ("allergic_rhinitis",), (("bepotastine5",), ("ebastine10",))),
+    "epilepsy": (
+        "neurology",
+        ("epilepsy",),
+        (("levetiracetam500",), ("carbamazepine100",), ("lamotrigine25",)),
+    ),
+    "old_mi": (
+        "cardiology",
+        ("old_mi", "hypercholesterolaemia"),
+        (
+            ("aspirin100", "rosuvastatin5_np", "amlodipine2_5"),
+            ("aspirin100", "rosuvastatin5_np", "enalapril5"),
+        ),
+    ),
+    "heart_failure": (
+        "cardiology",
+        ("heart_failure", "hypertensive_heart"),
+        (("furosemide20", "enalapril5"),),
+    ),
     "pacemaker": ("cardiology", ("sick_sinus",), ((),)),
     "breast_cancer": ("breast", ("breast_cancer",), (("tamoxifen10",),)),
-    "ckd": ("nephrology", ("diabetic_nephropathy", "diabetic_ckd"), (
-        ("amlodipine5", "febuxostat20"), ("nifedipine40", "furosemide20"))),
-    "dialysis": ("dialysis_clinic", ("end_stage_nephropathy", "hypertension"), (
-        ("amlodipine5", "febuxostat10", "sennoside12"),
-        ("nifedipine40", "febuxostat10", "famotidine20"))),
-    "care_child": ("care_child", ("encephalopathy_sequelae", "respiratory_failure", "epilepsy",
-                                  "tracheostomy_status", "gastrostomy_status", "dysphagia"), (
-        ("levetiracetam500", "carbocisteine_syrup", "magnesium330"),)),
+    "ckd": (
+        "nephrology",
+        ("diabetic_nephropathy", "diabetic_ckd"),
+        (("amlodipine5", "febuxostat20"), ("nifedipine40", "furosemide20")),
+    ),
+    "dialysis": (
+        "dialysis_clinic",
+        ("end_stage_nephropathy", "hypertension"),
+        (
+            ("amlodipine5", "febuxostat10", "sennoside12"),
+            ("nifedipine40", "febuxostat10", "famotidine20"),
+        ),
+    ),
+    "care_child": (
+        "care_child",
+        (
+            "encephalopathy_sequelae",
+            "respiratory_failure",
+            "epilepsy",
+            "tracheostomy_status",
+            "gastrostomy_status",
+            "dysphagia",
+        ),
+        (("levetiracetam500", "carbocisteine_syrup", "magnesium330"),),
+    ),
 }
 
 
@@ -192,8 +269,14 @@ def streams_for(conditions: set[str], age: int, rng: random.Random) -> dict[str,
     return out
 
 
-def _route(condition: str, stream: str, conditions: set[str], age: int,
-           rng: random.Random, routed: dict[str, Stream]) -> str:
+def _route(
+    condition: str,
+    stream: str,
+    conditions: set[str],
+    age: int,
+    rng: random.Random,
+    routed: dict[str, Stream],
+) -> str:
     """Where a condition is cared for when that depends on the person."""
     if condition == "diabetes" and ("ckd" in conditions or chance(rng, 0.25)):
         return "diabetes_hospital"

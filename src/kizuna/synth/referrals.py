@@ -42,13 +42,23 @@ def add_referrals(ph: PersonHistory) -> None:
         source = _clinic_before(visits, adm.start)
         if source is None:
             continue
-        if adm.planned and not any(r.target.code == adm.facility.code
-                                   for r in ph.history.referrals):
+        if adm.planned and not any(
+            r.target.code == adm.facility.code for r in ph.history.referrals
+        ):
             _refer(ph, source, adm.facility, adm.department, [adm.reason])
         if adm.end < ph.config.end:
-            ph.history.referrals.append(Referral(
-                ph.number(), adm.end, adm.facility, source.facility, source.department,
-                adm.reason, "退院後の継続加療をお願いいたします。", reply=True))
+            ph.history.referrals.append(
+                Referral(
+                    ph.number(),
+                    adm.end,
+                    adm.facility,
+                    source.facility,
+                    source.department,
+                    adm.reason,
+                    "退院後の継続加療をお願いいたします。",
+                    reply=True,
+                )
+            )
     _hand_over_on_move(ph, visits)
 
 
@@ -62,13 +72,17 @@ def _clinic_before(visits: list[Visit], day: date) -> Visit | None:
     return found
 
 
-def _refer(ph: PersonHistory, source: Visit, target: Facility, department: str,
-           diagnoses: list[Diagnosis]) -> None:
+def _refer(
+    ph: PersonHistory, source: Visit, target: Facility, department: str, diagnoses: list[Diagnosis]
+) -> None:
     """A referral letter written at the clinic visit ``source`` (which bills 診療情報提供料)."""
     reason = diagnoses[0] if diagnoses else source.diagnoses[0]
-    purpose = _PURPOSE.get(department, f"{DEPARTMENTS.get(department, '')}でのご高診をお願いいたします。")
-    ph.history.referrals.append(Referral(
-        ph.number(), source.day, source.facility, target, department, reason, purpose))
+    purpose = _PURPOSE.get(
+        department, f"{DEPARTMENTS.get(department, '')}でのご高診をお願いいたします。"
+    )
+    ph.history.referrals.append(
+        Referral(ph.number(), source.day, source.facility, target, department, reason, purpose)
+    )
     source.acts += ph.acts(["referral_fee"], source.day, "fee")
 
 
@@ -78,11 +92,24 @@ def _hand_over_on_move(ph: PersonHistory, visits: list[Visit]) -> None:
     for visit in visits:
         if visit.facility.kind != "clinic" or visit.facility.specialty != "internal":
             continue
-        if previous is not None and visit.facility.code != previous.facility.code \
-                and visit.first and previous.diagnoses and previous.diagnoses[0].outcome != CURED \
-                and chance(ph.rng, 0.5):
-            ph.history.referrals.append(Referral(
-                ph.number(), previous.day, previous.facility, visit.facility, "01",
-                previous.diagnoses[0], "転居のため、今後の加療をお願いいたします。"))
+        if (
+            previous is not None
+            and visit.facility.code != previous.facility.code
+            and visit.first
+            and previous.diagnoses
+            and previous.diagnoses[0].outcome != CURED
+            and chance(ph.rng, 0.5)
+        ):
+            ph.history.referrals.append(
+                Referral(
+                    ph.number(),
+                    previous.day,
+                    previous.facility,
+                    visit.facility,
+                    "01",
+                    previous.diagnoses[0],
+                    "転居のため、今後の加療をお願いいたします。",
+                )
+            )
             previous.acts += ph.acts(["referral_fee"], previous.day, "fee")
         previous = visit

@@ -128,8 +128,9 @@ class Registration:
         return true
 
 
-def _typo_in_one(family: str, given: str, typo: Callable[[str, random.Random], str],
-                 rng: random.Random) -> tuple[str, str]:
+def _typo_in_one(
+    family: str, given: str, typo: Callable[[str, random.Random], str], rng: random.Random
+) -> tuple[str, str]:
     """One typo, in the given name or the family name (whichever allows one)."""
     given_first = rng.random() < 0.5
     for part in ("given", "family") if given_first else ("family", "given"):
@@ -150,19 +151,28 @@ def can_swap(day: date) -> bool:
 
 def _form(form: str, text: str) -> str:
     return {
-        "halfwidth": kana.halfwidth, "hiragana": kana.hiragana, "large": kana.large_kana,
-        "vu": kana.vu_to_bu, "bar": kana.long_vowel_bar,
+        "halfwidth": kana.halfwidth,
+        "hiragana": kana.hiragana,
+        "large": kana.large_kana,
+        "vu": kana.vu_to_bu,
+        "bar": kana.long_vowel_bar,
     }[form](text)
 
 
-def register(person: Person, facility: str, kind: str, fmt: str, registered: date,
-             noise: NoiseConfig, seed: int) -> Registration:
+def register(
+    person: Person,
+    facility: str,
+    kind: str,
+    fmt: str,
+    registered: date,
+    noise: NoiseConfig,
+    seed: int,
+) -> Registration:
     """Draw the registration's noise (from the person and facility's own stream)."""
     rng = derive(seed, "registration", person.id, facility)
     true = person.names.first
     kana_form = _kana_form(true, noise.kana_variant, rng)
-    variant = (kana.has_variant_kanji(true.family + true.given)
-               and chance(rng, noise.kanji_variant))
+    variant = kana.has_variant_kanji(true.family + true.given) and chance(rng, noise.kanji_variant)
     typo = ""
     if chance(rng, noise.typo):
         typo = _typo_kind(true, rng)
@@ -170,9 +180,21 @@ def register(person: Person, facility: str, kind: str, fmt: str, registered: dat
     no_insurance = chance(rng, noise.missing_insurance) and fmt in INSURANCE_OPTIONAL
     no_branch = chance(rng, noise.missing_branch) and fmt in WITH_INSURANCE
     stale = chance(rng, noise.stale_address)
-    return Registration(person, facility, fmt, local_id(facility, kind, person), kana_form,
-                        variant, typo, dob_swap, no_insurance, no_branch, stale, registered,
-                        seed)
+    return Registration(
+        person,
+        facility,
+        fmt,
+        local_id(facility, kind, person),
+        kana_form,
+        variant,
+        typo,
+        dob_swap,
+        no_insurance,
+        no_branch,
+        stale,
+        registered,
+        seed,
+    )
 
 
 def _kana_form(name: Name, rate: float, rng: random.Random) -> str:

@@ -12,11 +12,11 @@ from kizuna.synth.clinical import History, Prescription
 #: (ingredient, ingredient) -> the note a pharmacist writes
 INTERACTIONS: dict[frozenset[str], str] = {
     frozenset({"3399007", "1149035"}): "併用注意：アスピリンとＮＳＡＩＤｓ（メロキシカム）"
-                                        "（消化管出血・抗血小板作用減弱）",
+    "（消化管出血・抗血小板作用減弱）",
     frozenset({"2344009", "6241010"}): "併用注意：酸化マグネシウムとトスフロキサシン"
-                                        "（キレート形成による吸収低下）",
+    "（キレート形成による吸収低下）",
     frozenset({"1179041", "4291003"}): "併用注意：パロキセチンとタモキシフェン"
-                                        "（ＣＹＰ２Ｄ６阻害による効果減弱）",
+    "（ＣＹＰ２Ｄ６阻害による効果減弱）",
 }
 
 
@@ -64,12 +64,24 @@ def _compare(earlier: Prescription, later: Prescription) -> list[Finding]:
             if not a.ingredient or not b.ingredient:
                 continue
             if a.ingredient == b.ingredient:
-                out.append(Finding("duplicate", later.number, (a.ingredient,), facilities,
-                                   f"重複投薬注意：{a.name}（{earlier.facility.name}）と"
-                                   f"{b.name}は同一成分"))
+                out.append(
+                    Finding(
+                        "duplicate",
+                        later.number,
+                        (a.ingredient,),
+                        facilities,
+                        f"重複投薬注意：{a.name}（{earlier.facility.name}）と{b.name}は同一成分",
+                    )
+                )
             note = INTERACTIONS.get(frozenset({a.ingredient, b.ingredient}))
             if note:
-                out.append(Finding("interaction", later.number,
-                                   tuple(sorted({a.ingredient, b.ingredient})), facilities,
-                                   note))
+                out.append(
+                    Finding(
+                        "interaction",
+                        later.number,
+                        tuple(sorted({a.ingredient, b.ingredient})),
+                        facilities,
+                        note,
+                    )
+                )
     return out

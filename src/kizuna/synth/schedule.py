@@ -24,8 +24,9 @@ def open_day(day: date, hospital: bool = False) -> date:
     return day
 
 
-def regular(first: date, last: date, interval: int, rng: random.Random,
-            hospital: bool = False) -> Iterator[date]:
+def regular(
+    first: date, last: date, interval: int, rng: random.Random, hospital: bool = False
+) -> Iterator[date]:
     """Visits every ``interval`` days (give or take a few) from ``first`` to ``last``."""
     day = open_day(first + timedelta(days=rng.randrange(max(1, interval))), hospital)
     while day <= last:

@@ -72,8 +72,16 @@ class ShowcasePatient:
 def _address(prefecture: places.Prefecture, city: int, street: str, phone: str) -> Address:
     c = prefecture.cities[city]
     town = c.towns[0]
-    return Address(prefecture.code, prefecture.name, c.name, town.name,
-                   full_width_digits(street), town.postal_code, c.number, phone)
+    return Address(
+        prefecture.code,
+        prefecture.name,
+        c.name,
+        town.name,
+        full_width_digits(street),
+        town.postal_code,
+        c.number,
+        phone,
+    )
 
 
 HOME_SATO = _address(TOKYO, 1, "4丁目2番7号", "03-0311-2841")
@@ -118,151 +126,320 @@ class _Household:
     members: list[_Member] = field(default_factory=list)
 
 
-def _cov(kind: str, insurer: str, symbol: str, number: str, branch: str, insured: bool,
-         since: date) -> Coverage:
+def _cov(
+    kind: str, insurer: str, symbol: str, number: str, branch: str, insured: bool, since: date
+) -> Coverage:
     return Coverage(kind, insurer, symbol, number, branch, insured, since)
 
 
 def _households() -> list[_Household]:
-    sato = _Household(HOME_SATO, [
-        _Member("diabetes", Name("佐藤", "健一", "サトウ", "ケンイチ"), "M", date(1962, 4, 12),
+    sato = _Household(
+        HOME_SATO,
+        [
+            _Member(
+                "diabetes",
+                Name("佐藤", "健一", "サトウ", "ケンイチ"),
+                "M",
+                date(1962, 4, 12),
                 _cov("kyokai", KYOKAI_TOKYO, "51200031", "4821", "00", True, date(2015, 4, 1)),
-                "head", "090-0521-3310",
+                "head",
+                "090-0521-3310",
                 "２型糖尿病（腎症）の会社員。病院の糖尿病外来（SS-MIX2）と内科クリニック"
                 "（レセプト）に通い、両方からアムロジピンが処方されている（重複投薬）。"
                 "お薬手帳は二つの薬局に。",
-                Plan({"diabetes", "hypertension", "lipids", "ckd"}, {
-                    "diabetes_hospital": (["diabetes", "ckd"],
-                                          ["metformin500", "luseogliflozin", "amlodipine2_5"]),
-                    "primary": (["hypertension", "lipids"],
-                                ["amlodipine5", "telmisartan40", "rosuvastatin5"]),
-                }, pinned={("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
-                           ("clinic", "internal"): [(date(1900, 1, 1), INTERNAL_CLINIC)],
-                           ("checkup", ""): [(date(1900, 1, 1),
-                                              facility_code("13", "checkup", "01", 0))]},
-                    pharmacies={HOSPITAL: PHARMACY_B, INTERNAL_CLINIC: PHARMACY_A}),
-                facilities=(HOSPITAL, INTERNAL_CLINIC, PHARMACY_A, PHARMACY_B)),
-        _Member("diabetes-spouse", Name("佐藤", "恵子", "サトウ", "ケイコ"), "F",
+                Plan(
+                    {"diabetes", "hypertension", "lipids", "ckd"},
+                    {
+                        "diabetes_hospital": (
+                            ["diabetes", "ckd"],
+                            ["metformin500", "luseogliflozin", "amlodipine2_5"],
+                        ),
+                        "primary": (
+                            ["hypertension", "lipids"],
+                            ["amlodipine5", "telmisartan40", "rosuvastatin5"],
+                        ),
+                    },
+                    pinned={
+                        ("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
+                        ("clinic", "internal"): [(date(1900, 1, 1), INTERNAL_CLINIC)],
+                        ("checkup", ""): [
+                            (date(1900, 1, 1), facility_code("13", "checkup", "01", 0))
+                        ],
+                    },
+                    pharmacies={HOSPITAL: PHARMACY_B, INTERNAL_CLINIC: PHARMACY_A},
+                ),
+                facilities=(HOSPITAL, INTERNAL_CLINIC, PHARMACY_A, PHARMACY_B),
+            ),
+            _Member(
+                "diabetes-spouse",
+                Name("佐藤", "恵子", "サトウ", "ケイコ"),
+                "F",
                 date(1964, 9, 2),
                 _cov("kyokai", KYOKAI_TOKYO, "51200031", "4821", "01", False, date(2015, 4, 1)),
-                "spouse", "090-0521-3311", "佐藤健一の妻（同じ記号・番号、枝番01）。"),
-    ])
-    suzuki = _Household(HOME_SUZUKI, [
-        _Member("dialysis", Name("鈴木", "正", "スズキ", "タダシ"), "M", date(1949, 9, 3),
+                "spouse",
+                "090-0521-3311",
+                "佐藤健一の妻（同じ記号・番号、枝番01）。",
+            ),
+        ],
+    )
+    suzuki = _Household(
+        HOME_SUZUKI,
+        [
+            _Member(
+                "dialysis",
+                Name("鈴木", "正", "スズキ", "タダシ"),
+                "M",
+                date(1949, 9, 3),
                 _cov("kouki", KOUKI_SETAGAYA, "", "31170852", "00", True, date(2024, 9, 3)),
-                "single", "080-0633-2107",
+                "single",
+                "080-0633-2107",
                 "糖尿病性腎症による末期腎不全で週３回の血液透析（透析クリニック、特定疾病 長）。"
                 "内シャントあり。ヨード造影剤でアナフィラキシー。",
-                Plan({"dialysis", "hypertension"}, {  # 国保 until his 75th birthday
-                    "dialysis_clinic": (["dialysis"],
-                                        ["amlodipine5", "febuxostat10", "sennoside12"]),
-                    "nephrology": (["ckd"], []),
-                }, allergies=["contrast"], events=[("past_shunt", 0)],
-                    pinned={("clinic", "dialysis"): [(date(1900, 1, 1), DIALYSIS_CLINIC)],
-                            ("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)]},
-                    pharmacies={DIALYSIS_CLINIC: PHARMACY_A, HOSPITAL: PHARMACY_A}),
-                previous=_cov("kokuho", KOKUHO_SETAGAYA, "0301", "118204", "01", True,
-                              date(2009, 10, 1)),
-                facilities=(DIALYSIS_CLINIC, HOSPITAL, PHARMACY_A)),
-    ])
-    tanaka = _Household(HOME_TANAKA, [
-        _Member("care-child-father", Name("田中", "大輔", "タナカ", "ダイスケ"), "M",
+                Plan(
+                    {"dialysis", "hypertension"},
+                    {  # 国保 until his 75th birthday
+                        "dialysis_clinic": (
+                            ["dialysis"],
+                            ["amlodipine5", "febuxostat10", "sennoside12"],
+                        ),
+                        "nephrology": (["ckd"], []),
+                    },
+                    allergies=["contrast"],
+                    events=[("past_shunt", 0)],
+                    pinned={
+                        ("clinic", "dialysis"): [(date(1900, 1, 1), DIALYSIS_CLINIC)],
+                        ("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
+                    },
+                    pharmacies={DIALYSIS_CLINIC: PHARMACY_A, HOSPITAL: PHARMACY_A},
+                ),
+                previous=_cov(
+                    "kokuho", KOKUHO_SETAGAYA, "0301", "118204", "01", True, date(2009, 10, 1)
+                ),
+                facilities=(DIALYSIS_CLINIC, HOSPITAL, PHARMACY_A),
+            ),
+        ],
+    )
+    tanaka = _Household(
+        HOME_TANAKA,
+        [
+            _Member(
+                "care-child-father",
+                Name("田中", "大輔", "タナカ", "ダイスケ"),
+                "M",
                 date(1986, 11, 5),
                 _cov("kumiai", KUMIAI_TANAKA, "2705", "18", "00", True, date(2012, 4, 1)),
-                "head", "090-0184-6620", "田中陽葵の父。"),
-        _Member("care-child-guardian", Name("田中", "美咲", "タナカ", "ミサキ"), "F",
+                "head",
+                "090-0184-6620",
+                "田中陽葵の父。",
+            ),
+            _Member(
+                "care-child-guardian",
+                Name("田中", "美咲", "タナカ", "ミサキ"),
+                "F",
                 date(1988, 3, 15),
                 _cov("kumiai", KUMIAI_TANAKA, "2705", "18", "01", False, date(2014, 6, 1)),
-                "spouse", "090-0123-4567", "田中陽葵の母で保護者（緊急連絡先）。"),
-        _Member("care-child", Name("田中", "陽葵", "タナカ", "ヒマリ"), "F", date(2018, 7, 21),
+                "spouse",
+                "090-0123-4567",
+                "田中陽葵の母で保護者（緊急連絡先）。",
+            ),
+            _Member(
+                "care-child",
+                Name("田中", "陽葵", "タナカ", "ヒマリ"),
+                "F",
+                date(2018, 7, 21),
                 _cov("kumiai", KUMIAI_TANAKA, "2705", "18", "02", False, date(2018, 7, 21)),
-                "child", "",
+                "child",
+                "",
                 "医療的ケア児：急性脳症後遺症、気管切開・在宅人工呼吸器・胃瘻、てんかん。"
                 "病院小児科に月１回通院、小児慢性特定疾病の公費。保護者は母（田中美咲）。",
-                Plan({"care_child"}, {
-                    "care_child": (["care_child"],
-                                   ["levetiracetam500", "carbocisteine_syrup", "magnesium330"]),
-                }, allergies=["egg"],
-                    pinned={("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
-                            ("clinic", "pediatrics"): [(date(1900, 1, 1), PEDIATRIC_CLINIC)]},
-                    pharmacies={HOSPITAL: PHARMACY_A}),
-                guardian="care-child-guardian", facilities=(HOSPITAL, PHARMACY_A)),
-    ])
-    takahashi = _Household(HOME_TAKAHASHI, [
-        _Member("allergy", Name("高橋", "洋子", "タカハシ", "ヨウコ"), "F", date(1965, 11, 30),
+                Plan(
+                    {"care_child"},
+                    {
+                        "care_child": (
+                            ["care_child"],
+                            ["levetiracetam500", "carbocisteine_syrup", "magnesium330"],
+                        ),
+                    },
+                    allergies=["egg"],
+                    pinned={
+                        ("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
+                        ("clinic", "pediatrics"): [(date(1900, 1, 1), PEDIATRIC_CLINIC)],
+                    },
+                    pharmacies={HOSPITAL: PHARMACY_A},
+                ),
+                guardian="care-child-guardian",
+                facilities=(HOSPITAL, PHARMACY_A),
+            ),
+        ],
+    )
+    takahashi = _Household(
+        HOME_TAKAHASHI,
+        [
+            _Member(
+                "allergy",
+                Name("高橋", "洋子", "タカハシ", "ヨウコ"),
+                "F",
+                date(1965, 11, 30),
                 _cov("kokuho", KOKUHO_SETAGAYA, "0312", "208817", "01", True, date(2010, 4, 1)),
-                "single", "070-0902-1185",
+                "single",
+                "070-0902-1185",
                 "ペニシリン系抗菌薬で全身蕁麻疹、ソバでアナフィラキシー。病院（SS-MIX2 ADT-61）"
                 "とお薬手帳（患者特記）に記録。",
-                Plan({"lipids", "gerd"}, {
-                    "hospital_internal": (["lipids", "gerd"], ["pitavastatin2", "famotidine20"]),
-                }, allergies=["penicillin", "buckwheat"],
-                    pinned={("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
-                            ("clinic", "internal"): [(date(1900, 1, 1), INTERNAL_CLINIC)]},
-                    pharmacies={HOSPITAL: PHARMACY_B, INTERNAL_CLINIC: PHARMACY_B}),
-                facilities=(HOSPITAL, PHARMACY_B)),
-    ])
-    ito = _Household(HOME_ITO, [
-        _Member("surgery", Name("伊藤", "茂", "イトウ", "シゲル"), "M", date(1944, 2, 8),
+                Plan(
+                    {"lipids", "gerd"},
+                    {
+                        "hospital_internal": (
+                            ["lipids", "gerd"],
+                            ["pitavastatin2", "famotidine20"],
+                        ),
+                    },
+                    allergies=["penicillin", "buckwheat"],
+                    pinned={
+                        ("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
+                        ("clinic", "internal"): [(date(1900, 1, 1), INTERNAL_CLINIC)],
+                    },
+                    pharmacies={HOSPITAL: PHARMACY_B, INTERNAL_CLINIC: PHARMACY_B},
+                ),
+                facilities=(HOSPITAL, PHARMACY_B),
+            ),
+        ],
+    )
+    ito = _Household(
+        HOME_ITO,
+        [
+            _Member(
+                "surgery",
+                Name("伊藤", "茂", "イトウ", "シゲル"),
+                "M",
+                date(1944, 2, 8),
                 _cov("kouki", KOUKI_NERIMA, "", "31204417", "00", True, date(2019, 2, 8)),
-                "single", "",
+                "single",
+                "",
                 "変形性膝関節症で人工膝関節置換術（全身麻酔・輸血）、ペースメーカー植込み後。"
                 "循環器のアスピリンと整形外科のメロキシカムが併用注意。",
-                Plan({"knee_oa", "pacemaker", "old_mi", "hypertension"}, {
-                    "cardiology": (["old_mi", "pacemaker"],
-                                   ["aspirin100", "rosuvastatin5_np", "enalapril5"]),
-                    "orthopedics": (["knee_oa"], ["meloxicam10", "rebamipide100"]),
-                    "primary": (["hypertension"], ["amlodipine5"]),
-                }, events=[("knee_replacement_transfused", 240), ("past_pacemaker", 0),
-                           ("past_stent", 0)],
-                    pinned={("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
-                            ("clinic", "orthopedics"): [(date(1900, 1, 1), ORTHOPEDIC_CLINIC)],
-                            ("clinic", "internal"): [(date(1900, 1, 1), INTERNAL_CLINIC)]},
-                    pharmacies={HOSPITAL: PHARMACY_A, ORTHOPEDIC_CLINIC: PHARMACY_A,
-                                INTERNAL_CLINIC: PHARMACY_A}),
-                facilities=(HOSPITAL, ORTHOPEDIC_CLINIC, INTERNAL_CLINIC, PHARMACY_A)),
-    ])
+                Plan(
+                    {"knee_oa", "pacemaker", "old_mi", "hypertension"},
+                    {
+                        "cardiology": (
+                            ["old_mi", "pacemaker"],
+                            ["aspirin100", "rosuvastatin5_np", "enalapril5"],
+                        ),
+                        "orthopedics": (["knee_oa"], ["meloxicam10", "rebamipide100"]),
+                        "primary": (["hypertension"], ["amlodipine5"]),
+                    },
+                    events=[
+                        ("knee_replacement_transfused", 240),
+                        ("past_pacemaker", 0),
+                        ("past_stent", 0),
+                    ],
+                    pinned={
+                        ("hospital", "general"): [(date(1900, 1, 1), HOSPITAL)],
+                        ("clinic", "orthopedics"): [(date(1900, 1, 1), ORTHOPEDIC_CLINIC)],
+                        ("clinic", "internal"): [(date(1900, 1, 1), INTERNAL_CLINIC)],
+                    },
+                    pharmacies={
+                        HOSPITAL: PHARMACY_A,
+                        ORTHOPEDIC_CLINIC: PHARMACY_A,
+                        INTERNAL_CLINIC: PHARMACY_A,
+                    },
+                ),
+                facilities=(HOSPITAL, ORTHOPEDIC_CLINIC, INTERNAL_CLINIC, PHARMACY_A),
+            ),
+        ],
+    )
     married = _Member(
-        "married", Name("山本", "美穂", "ヤマモト", "ミホ"), "F", date(1994, 6, 10),
+        "married",
+        Name("山本", "美穂", "ヤマモト", "ミホ"),
+        "F",
+        date(1994, 6, 10),
         _cov("kokuho", KOKUHO_YOKOHAMA, "0107", "550931", "01", True, date(2016, 4, 1)),
-        "single", "080-0745-2290",
+        "single",
+        "080-0745-2290",
         "2025年4月1日に結婚して中村姓に（横浜から東京へ転居、国保から夫の健保組合の被扶養者へ）。"
         "結婚前のクリニックには旧姓・旧保険証、結婚後のクリニックには新姓で記録。",
-        Plan({"asthma"}, {"primary": (["asthma"], ["montelukast10"])},
-             pinned={("clinic", "internal"): [(date(1900, 1, 1), KANAGAWA_CLINIC),
-                                              (MARRIAGE_DAY, INTERNAL_CLINIC)]},
-             pharmacies={INTERNAL_CLINIC: PHARMACY_B}),
-        married=(MARRIAGE_DAY, Name("中村", "美穂", "ナカムラ", "ミホ"), HOME_NAKAMURA,
-                 _cov("kumiai", KUMIAI_NAKAMURA, "3120", "77", "01", False, MARRIAGE_DAY)),
-        facilities=(KANAGAWA_CLINIC, INTERNAL_CLINIC, PHARMACY_B))
+        Plan(
+            {"asthma"},
+            {"primary": (["asthma"], ["montelukast10"])},
+            pinned={
+                ("clinic", "internal"): [
+                    (date(1900, 1, 1), KANAGAWA_CLINIC),
+                    (MARRIAGE_DAY, INTERNAL_CLINIC),
+                ]
+            },
+            pharmacies={INTERNAL_CLINIC: PHARMACY_B},
+        ),
+        married=(
+            MARRIAGE_DAY,
+            Name("中村", "美穂", "ナカムラ", "ミホ"),
+            HOME_NAKAMURA,
+            _cov("kumiai", KUMIAI_NAKAMURA, "3120", "77", "01", False, MARRIAGE_DAY),
+        ),
+        facilities=(KANAGAWA_CLINIC, INTERNAL_CLINIC, PHARMACY_B),
+    )
     yamamoto = _Household(HOME_YAMAMOTO, [married])
-    watanabe = _Household(HOME_WATANABE, [
-        _Member("twins-father", Name("渡辺", "拓也", "ワタナベ", "タクヤ"), "M",
+    watanabe = _Household(
+        HOME_WATANABE,
+        [
+            _Member(
+                "twins-father",
+                Name("渡辺", "拓也", "ワタナベ", "タクヤ"),
+                "M",
                 date(1984, 1, 19),
                 _cov("kyokai", KYOKAI_TOKYO, "61800044", "1207", "00", True, date(2008, 4, 1)),
-                "head", "090-0266-4871", "双子の父。"),
-        _Member("twins-mother", Name("渡辺", "愛", "ワタナベ", "アイ"), "F", date(1986, 8, 27),
+                "head",
+                "090-0266-4871",
+                "双子の父。",
+            ),
+            _Member(
+                "twins-mother",
+                Name("渡辺", "愛", "ワタナベ", "アイ"),
+                "F",
+                date(1986, 8, 27),
                 _cov("kyokai", KYOKAI_TOKYO, "61800044", "1207", "01", False, date(2012, 5, 1)),
-                "spouse", "090-0266-4872", "双子の母。"),
-        _Member("twin-a", Name("渡辺", "陽翔", "ワタナベ", "ハルト"), "M", date(2016, 5, 5),
+                "spouse",
+                "090-0266-4872",
+                "双子の母。",
+            ),
+            _Member(
+                "twin-a",
+                Name("渡辺", "陽翔", "ワタナベ", "ハルト"),
+                "M",
+                date(2016, 5, 5),
                 _cov("kyokai", KYOKAI_TOKYO, "61800044", "1207", "02", False, date(2016, 5, 5)),
-                "child", "", "双子（兄）：同じ生年月日・住所・記号番号、枝番02。",
-                Plan({"asthma"}, {"pediatric_asthma": (["asthma"], ["montelukast5"])},
-                     pinned={("clinic", "pediatrics"): [(date(1900, 1, 1),
-                                                         PEDIATRIC_CLINIC)]},
-                     pharmacies={PEDIATRIC_CLINIC: PHARMACY_B}),
-                guardian="twins-mother", twin="twin-b",
-                facilities=(PEDIATRIC_CLINIC, PHARMACY_B)),
-        _Member("twin-b", Name("渡辺", "湊", "ワタナベ", "ミナト"), "M", date(2016, 5, 5),
+                "child",
+                "",
+                "双子（兄）：同じ生年月日・住所・記号番号、枝番02。",
+                Plan(
+                    {"asthma"},
+                    {"pediatric_asthma": (["asthma"], ["montelukast5"])},
+                    pinned={("clinic", "pediatrics"): [(date(1900, 1, 1), PEDIATRIC_CLINIC)]},
+                    pharmacies={PEDIATRIC_CLINIC: PHARMACY_B},
+                ),
+                guardian="twins-mother",
+                twin="twin-b",
+                facilities=(PEDIATRIC_CLINIC, PHARMACY_B),
+            ),
+            _Member(
+                "twin-b",
+                Name("渡辺", "湊", "ワタナベ", "ミナト"),
+                "M",
+                date(2016, 5, 5),
                 _cov("kyokai", KYOKAI_TOKYO, "61800044", "1207", "03", False, date(2016, 5, 5)),
-                "child", "", "双子（弟）：枝番03。",
-                Plan(set(), {},
-                     pinned={("clinic", "pediatrics"): [(date(1900, 1, 1),
-                                                         PEDIATRIC_CLINIC)]},
-                     pharmacies={PEDIATRIC_CLINIC: PHARMACY_B}),
-                guardian="twins-mother", twin="twin-a",
-                facilities=(PEDIATRIC_CLINIC, PHARMACY_B)),
-    ])
+                "child",
+                "",
+                "双子（弟）：枝番03。",
+                Plan(
+                    set(),
+                    {},
+                    pinned={("clinic", "pediatrics"): [(date(1900, 1, 1), PEDIATRIC_CLINIC)]},
+                    pharmacies={PEDIATRIC_CLINIC: PHARMACY_B},
+                ),
+                guardian="twins-mother",
+                twin="twin-a",
+                facilities=(PEDIATRIC_CLINIC, PHARMACY_B),
+            ),
+        ],
+    )
     return [sato, suzuki, tanaka, takahashi, ito, yamamoto, watanabe]
 
 
@@ -278,29 +455,50 @@ def _people() -> tuple[list[Person], dict[str, Plan], list[ShowcasePatient]]:
             index_of[member.key] = index
             members.append(member)
             person = Person(
-                id=f"P{index + 1:06d}", index=index, household=hh, sex=member.sex,
-                birth=member.birth, names=Timeline([(member.birth, member.name)]),
-                addresses=Timeline([(member.birth, household.home)]), mobile=member.mobile,
-                coverages=[member.coverage], role=member.role, showcase=member.key)
+                id=f"P{index + 1:06d}",
+                index=index,
+                household=hh,
+                sex=member.sex,
+                birth=member.birth,
+                names=Timeline([(member.birth, member.name)]),
+                addresses=Timeline([(member.birth, household.home)]),
+                mobile=member.mobile,
+                coverages=[member.coverage],
+                role=member.role,
+                showcase=member.key,
+            )
             if member.previous is not None:
-                person.coverages.insert(0, replace(
-                    member.previous, end=member.coverage.start - timedelta(days=1)))
+                person.coverages.insert(
+                    0, replace(member.previous, end=member.coverage.start - timedelta(days=1))
+                )
             if member.married is not None:
                 day, name, home, coverage = member.married
                 person.names.add(day, name)
                 person.addresses.add(day, home)
-                person.coverages = [replace(member.coverage, end=day - timedelta(days=1)),
-                                    coverage]
+                person.coverages = [replace(member.coverage, end=day - timedelta(days=1)), coverage]
                 person.role = "married"
             people.append(person)
             if member.plan is not None:
                 plans[person.id] = member.plan
             cov = member.coverage if member.married is None else member.married[3]
-            described.append(ShowcasePatient(
-                member.key, person.id, person.names.last.family, person.names.last.given,
-                person.names.last.family_kana, person.names.last.given_kana, member.sex,
-                member.birth, cov.insurer, cov.symbol, cov.number, cov.branch,
-                member.description, member.facilities))
+            described.append(
+                ShowcasePatient(
+                    member.key,
+                    person.id,
+                    person.names.last.family,
+                    person.names.last.given,
+                    person.names.last.family_kana,
+                    person.names.last.given_kana,
+                    member.sex,
+                    member.birth,
+                    cov.insurer,
+                    cov.symbol,
+                    cov.number,
+                    cov.branch,
+                    member.description,
+                    member.facilities,
+                )
+            )
     for member in members:
         person = people[index_of[member.key]]
         if member.guardian:

@@ -17,8 +17,9 @@ from kizuna.synth.model import Person
 from kizuna.synth.referrals import add_referrals
 
 
-def build_history(builder: Builder, person: Person, guardian: Person | None = None,
-                  plan: Plan | None = None) -> History:
+def build_history(
+    builder: Builder, person: Person, guardian: Person | None = None, plan: Plan | None = None
+) -> History:
     ph = PersonHistory(builder, person, plan)
     if plan is None:
         ph.history.allergies = assign_allergies(person, ph.age, ph.rng)
@@ -35,8 +36,9 @@ def build_history(builder: Builder, person: Person, guardian: Person | None = No
     if "dialysis" in ph.conditions:
         ph.history.special_notes = "02"  # 長: 特定疾病療養 (chronic renal failure on dialysis)
         prefecture = person.addresses.first.prefecture_code
-        ph.history.public_expenses.append(insurance.public_expense(
-            "15", prefecture, ph.rng, "自立支援医療（更生医療）"))
+        ph.history.public_expenses.append(
+            insurance.public_expense("15", prefecture, ph.rng, "自立支援医療（更生医療）")
+        )
     ph.bill()
     add_checkups(ph)
     add_referrals(ph)

@@ -122,8 +122,10 @@ def _replace(target: Path, checked: list[tuple[Path, InstalledFile]]) -> None:
         shutil.copyfile(path, staging / info.name)
     manifest = {
         "installed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "files": [{"name": i.name, "kind": i.kind, "entries": i.entries, "sha256": i.sha256}
-                  for _, i in checked],
+        "files": [
+            {"name": i.name, "kind": i.kind, "entries": i.entries, "sha256": i.sha256}
+            for _, i in checked
+        ],
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     old = target.with_name(target.name + ".previous")

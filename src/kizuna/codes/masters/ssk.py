@@ -38,30 +38,54 @@ def _digits(code: str, size: int) -> bool:
 
 
 def drug_from_row(row: list[str]) -> DrugInfo:
-    return DrugInfo(code=row[2], name=row[4], kana=_opt(row, 6), unit=_opt(row, 9),
-                    yj_code=_opt(row, 31), generic_code=_opt(row, 36))
+    return DrugInfo(
+        code=row[2],
+        name=row[4],
+        kana=_opt(row, 6),
+        unit=_opt(row, 9),
+        yj_code=_opt(row, 31),
+        generic_code=_opt(row, 36),
+    )
 
 
 def procedure_from_row(row: list[str]) -> ProcedureInfo:
-    return ProcedureInfo(code=row[2], name=_opt(row, 112) or row[4], kana=_opt(row, 6),
-                         unit=_opt(row, 9), letter=_opt(row, 84), kubun=_opt(row, 91),
-                         branch=_opt(row, 92))
+    return ProcedureInfo(
+        code=row[2],
+        name=_opt(row, 112) or row[4],
+        kana=_opt(row, 6),
+        unit=_opt(row, 9),
+        letter=_opt(row, 84),
+        kubun=_opt(row, 91),
+        branch=_opt(row, 92),
+    )
 
 
 def disease_from_row(row: list[str]) -> DiseaseInfo:
-    return DiseaseInfo(code=row[2], name=row[5], short_name=_opt(row, 7), kana=_opt(row, 9),
-                       icd10=_opt(row, 15), medis_management=_opt(row, 10),
-                       medis_exchange=_opt(row, 12))
+    return DiseaseInfo(
+        code=row[2],
+        name=row[5],
+        short_name=_opt(row, 7),
+        kana=_opt(row, 9),
+        icd10=_opt(row, 15),
+        medis_management=_opt(row, 10),
+        medis_exchange=_opt(row, 12),
+    )
 
 
 def modifier_from_row(row: list[str]) -> ModifierInfo:
-    return ModifierInfo(code=row[2], name=row[6], kana=_opt(row, 9),
-                        medis_management=_opt(row, 16), medis_exchange=_opt(row, 17))
+    return ModifierInfo(
+        code=row[2],
+        name=row[6],
+        kana=_opt(row, 9),
+        medis_management=_opt(row, 16),
+        medis_exchange=_opt(row, 17),
+    )
 
 
 def material_from_row(row: list[str]) -> MaterialInfo:
-    return MaterialInfo(code=row[2], name=_opt(row, 36) or row[4], kana=_opt(row, 6),
-                        unit=_opt(row, 9))
+    return MaterialInfo(
+        code=row[2], name=_opt(row, 36) or row[4], kana=_opt(row, 6), unit=_opt(row, 9)
+    )
 
 
 #: master letter -> (minimum columns, code check, row reader)
@@ -108,8 +132,9 @@ def read_ssk(path: Path) -> tuple[str, dict[str, Any]]:
             raise MasterFormatError(f"{path.name}:{number}: master type {letter} in a {kind} file")
         minimum, code_ok, reader = KINDS[letter]
         if len(row) < minimum:
-            raise MasterFormatError(f"{path.name}:{number}: {len(row)} columns, "
-                                    f"expected at least {minimum}")
+            raise MasterFormatError(
+                f"{path.name}:{number}: {len(row)} columns, expected at least {minimum}"
+            )
         if not code_ok(row[2]):
             raise MasterFormatError(f"{path.name}:{number}: malformed code in column 3")
         info = reader(row)

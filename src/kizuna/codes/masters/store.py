@@ -52,20 +52,42 @@ def _shipped_rows(name: str) -> list[dict[str, str]]:
 
 def _shipped(kind: str) -> dict[str, Any]:
     readers: dict[str, Callable[[dict[str, str]], Any]] = {
-        "drugs": lambda r: DrugInfo(r["code"], r["name"], _none(r["kana"]), _none(r["unit"]),
-                                    _none(r["yj_code"]), _none(r["generic_code"])),
-        "diseases": lambda r: DiseaseInfo(r["code"], r["name"], _none(r["short_name"]),
-                                          _none(r["kana"]), _none(r["icd10"]),
-                                          _none(r["medis_management"]),
-                                          _none(r["medis_exchange"])),
-        "modifiers": lambda r: ModifierInfo(r["code"], r["name"], _none(r["kana"]),
-                                            _none(r["medis_management"]),
-                                            _none(r["medis_exchange"])),
-        "procedures": lambda r: ProcedureInfo(r["code"], r["name"], _none(r["kana"]),
-                                              _none(r["unit"]), _none(r["letter"]),
-                                              _none(r["kubun"]), _none(r["branch"])),
-        "materials": lambda r: MaterialInfo(r["code"], r["name"], _none(r["kana"]),
-                                            _none(r["unit"])),
+        "drugs": lambda r: DrugInfo(
+            r["code"],
+            r["name"],
+            _none(r["kana"]),
+            _none(r["unit"]),
+            _none(r["yj_code"]),
+            _none(r["generic_code"]),
+        ),
+        "diseases": lambda r: DiseaseInfo(
+            r["code"],
+            r["name"],
+            _none(r["short_name"]),
+            _none(r["kana"]),
+            _none(r["icd10"]),
+            _none(r["medis_management"]),
+            _none(r["medis_exchange"]),
+        ),
+        "modifiers": lambda r: ModifierInfo(
+            r["code"],
+            r["name"],
+            _none(r["kana"]),
+            _none(r["medis_management"]),
+            _none(r["medis_exchange"]),
+        ),
+        "procedures": lambda r: ProcedureInfo(
+            r["code"],
+            r["name"],
+            _none(r["kana"]),
+            _none(r["unit"]),
+            _none(r["letter"]),
+            _none(r["kubun"]),
+            _none(r["branch"]),
+        ),
+        "materials": lambda r: MaterialInfo(
+            r["code"], r["name"], _none(r["kana"]), _none(r["unit"])
+        ),
     }
     reader = readers[kind]
     return {row["code"]: reader(row) for row in _shipped_rows(f"{kind}.csv")}
@@ -135,8 +157,9 @@ class Masters:
         names: dict[str, str] = self._table("ingredients")
         return names.get(key)
 
-    def disease_text(self, code: str | None, modifier_codes: list[str],
-                     given_name: str | None) -> str | None:
+    def disease_text(
+        self, code: str | None, modifier_codes: list[str], given_name: str | None
+    ) -> str | None:
         """The full diagnosis as written: prefixes + disease name + suffixes (8000番台).
 
         ``given_name`` (the receipt's own text) is used for the uncoded disease 0000999 or
@@ -167,8 +190,11 @@ class Masters:
 
     def _load(self, kind: str) -> dict[str, Any]:
         if kind == "ingredients":
-            return {entry.ingredient_key: entry.ingredient
-                    for entry in self._table("price_list").values() if entry.ingredient_key}
+            return {
+                entry.ingredient_key: entry.ingredient
+                for entry in self._table("price_list").values()
+                if entry.ingredient_key
+            }
         table: dict[str, Any] = {}
         if kind in SSK_KINDS:
             table.update(_shipped(kind))

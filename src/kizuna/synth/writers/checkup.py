@@ -34,15 +34,31 @@ _LAB_ITEMS = {
 }
 
 
-def _pq(code: str, name: str, value: str, unit: str, low: str = "", high: str = "",
-        flag: str = "") -> ck.CheckupItem:
-    return ck.CheckupItem(code, name, "PQ", value, unit, interpretation=flag, range_low=low,
-                          range_high=high, range_unit=unit if (low or high) else "")
+def _pq(
+    code: str, name: str, value: str, unit: str, low: str = "", high: str = "", flag: str = ""
+) -> ck.CheckupItem:
+    return ck.CheckupItem(
+        code,
+        name,
+        "PQ",
+        value,
+        unit,
+        interpretation=flag,
+        range_low=low,
+        range_high=high,
+        range_unit=unit if (low or high) else "",
+    )
 
 
 def _answer(code: str, name: str, yes: bool) -> ck.CheckupItem:
-    return ck.CheckupItem(code, name, "CO", "1" if yes else "2", value_system=YES_NO,
-                          value_display="はい" if yes else "いいえ")
+    return ck.CheckupItem(
+        code,
+        name,
+        "CO",
+        "1" if yes else "2",
+        value_system=YES_NO,
+        value_display="はい" if yes else "いいえ",
+    )
 
 
 def items(check: Checkup, sex: str) -> list[ck.CheckupItem]:
@@ -51,33 +67,82 @@ def items(check: Checkup, sex: str) -> list[ck.CheckupItem]:
     out = [
         _pq("9N001000000000001", "身長", f"{check.height:.1f}", "cm"),
         _pq("9N006000000000001", "体重", f"{check.weight:.1f}", "kg"),
-        _pq("9N011000000000001", "BMI", f"{bmi:.1f}", "kg/m2", "18.5", "24.9",
-            "H" if bmi >= 25 else ("L" if bmi < 18.5 else "N")),
-        _pq("9N016160100000001", "腹囲(実測)", f"{check.waist:.1f}", "cm", "",
-            f"{waist_limit - 0.1:.1f}", "H" if check.waist >= waist_limit else "N"),
-        _pq("9A751000000000001", "収縮期血圧(1回目)", str(check.systolic), "mmHg", "", "129",
-            "H" if check.systolic >= 130 else "N"),
-        _pq("9A761000000000001", "拡張期血圧(1回目)", str(check.diastolic), "mmHg", "", "84",
-            "H" if check.diastolic >= 85 else "N"),
+        _pq(
+            "9N011000000000001",
+            "BMI",
+            f"{bmi:.1f}",
+            "kg/m2",
+            "18.5",
+            "24.9",
+            "H" if bmi >= 25 else ("L" if bmi < 18.5 else "N"),
+        ),
+        _pq(
+            "9N016160100000001",
+            "腹囲(実測)",
+            f"{check.waist:.1f}",
+            "cm",
+            "",
+            f"{waist_limit - 0.1:.1f}",
+            "H" if check.waist >= waist_limit else "N",
+        ),
+        _pq(
+            "9A751000000000001",
+            "収縮期血圧(1回目)",
+            str(check.systolic),
+            "mmHg",
+            "",
+            "129",
+            "H" if check.systolic >= 130 else "N",
+        ),
+        _pq(
+            "9A761000000000001",
+            "拡張期血圧(1回目)",
+            str(check.diastolic),
+            "mmHg",
+            "",
+            "84",
+            "H" if check.diastolic >= 85 else "N",
+        ),
     ]
     for key, (code, name) in _LAB_ITEMS.items():
         test = labs.TESTS[key]
         value = check.values[key]
         low, high = test.range_for(sex)
-        out.append(_pq(code, name, test.text(value), test.unit,
-                       "" if low is None else test.text(low),
-                       "" if high is None else test.text(high), test.flag(value, sex)))
+        out.append(
+            _pq(
+                code,
+                name,
+                test.text(value),
+                test.unit,
+                "" if low is None else test.text(low),
+                "" if high is None else test.text(high),
+                test.flag(value, sex),
+            )
+        )
     sugar = "1" if check.values["hba1c"] < 7.5 else "3"
     out += [
-        ck.CheckupItem("1A020000000191111", "尿糖", "CO", sugar, value_system=URINE,
-                       value_display="－" if sugar == "1" else "＋"),
-        ck.CheckupItem("1A010000000191111", "尿蛋白", "CO", "1", value_system=URINE,
-                       value_display="－"),
+        ck.CheckupItem(
+            "1A020000000191111",
+            "尿糖",
+            "CO",
+            sugar,
+            value_system=URINE,
+            value_display="－" if sugar == "1" else "＋",
+        ),
+        ck.CheckupItem(
+            "1A010000000191111", "尿蛋白", "CO", "1", value_system=URINE, value_display="－"
+        ),
         _answer("9N701000000000011", "服薬1(血圧)", check.on_bp_drugs),
         _answer("9N706000000000011", "服薬2(血糖)", check.on_glucose_drugs),
         _answer("9N711000000000011", "服薬3(脂質)", check.on_lipid_drugs),
-        ck.CheckupItem("9N736000000000011", "喫煙", "CO", "1" if check.smoker else "3",
-                       value_system=SMOKING, value_display="はい" if check.smoker else "いいえ"),
+        ck.CheckupItem(
+            "9N736000000000011",
+            "喫煙",
+            "CO",
+            "1" if check.smoker else "3",
+            value_system=SMOKING,
+            value_display="はい" if check.smoker else "いいえ",
+        ),
         _metabolic(check, sex, bmi),
     ]
     return out
@@ -86,15 +151,28 @@ def items(check: Checkup, sex: str) -> list[ck.CheckupItem]:
 def _metabolic(check: Checkup, sex: str, bmi: float) -> ck.CheckupItem:
     """メタボリックシンドローム判定: abdominal obesity plus risk factors."""
     obese = check.waist >= (85 if sex == "M" else 90) or bmi >= 25
-    risks = sum((
-        check.systolic >= 130 or check.diastolic >= 85 or check.on_bp_drugs,
-        check.values["glucose"] >= 110 or check.values["hba1c"] >= 6.0 or check.on_glucose_drugs,
-        check.values["tg"] >= 150 or check.values["hdl"] < 40 or check.on_lipid_drugs,
-    ))
-    code, text = ("1", "基準該当") if obese and risks >= 2 else (
-        ("2", "予備群該当") if obese and risks == 1 else ("3", "非該当"))
-    return ck.CheckupItem("9N501000000000011", "メタボリックシンドローム判定", "CD", code,
-                          value_system=METABOLIC, value_display=text)
+    risks = sum(
+        (
+            check.systolic >= 130 or check.diastolic >= 85 or check.on_bp_drugs,
+            check.values["glucose"] >= 110
+            or check.values["hba1c"] >= 6.0
+            or check.on_glucose_drugs,
+            check.values["tg"] >= 150 or check.values["hdl"] < 40 or check.on_lipid_drugs,
+        )
+    )
+    code, text = (
+        ("1", "基準該当")
+        if obese and risks >= 2
+        else (("2", "予備群該当") if obese and risks == 1 else ("3", "非該当"))
+    )
+    return ck.CheckupItem(
+        "9N501000000000011",
+        "メタボリックシンドローム判定",
+        "CD",
+        code,
+        value_system=METABOLIC,
+        value_display=text,
+    )
 
 
 def write_checkup(subject: Subject, check: Checkup) -> None:
@@ -106,15 +184,27 @@ def write_checkup(subject: Subject, check: Checkup) -> None:
     created = min(check.day + timedelta(days=14), subject.config.end)
     doc_id = f"{check.day:%Y}-{reg.local_id}"
     doc = ck.CheckupDocument(
-        checkup_date=check.day, facility_code=facility.code, birth_date=ident.birth,
-        sex=person.sex_code, document_root=f"1.2.392.200119.6.102.{facility.code}",
-        document_extension=doc_id, created=created, program="1",
-        insurer=cov.insurer if cov else "", symbol=cov.symbol if cov else "",
-        number=cov.number if cov else "", branch=ident.branch,
-        kana_name=ident.name.kana, kanji_name=ident.name.kanji,
-        postal_code=ident.address.postal_code, address=ident.address.text,
-        facility_name=facility.name, facility_phone=facility.phone,
-        facility_address=facility.address.text, items=items(check, person.sex))
+        checkup_date=check.day,
+        facility_code=facility.code,
+        birth_date=ident.birth,
+        sex=person.sex_code,
+        document_root=f"1.2.392.200119.6.102.{facility.code}",
+        document_extension=doc_id,
+        created=created,
+        program="1",
+        insurer=cov.insurer if cov else "",
+        symbol=cov.symbol if cov else "",
+        number=cov.number if cov else "",
+        branch=ident.branch,
+        kana_name=ident.name.kana,
+        kanji_name=ident.name.kanji,
+        postal_code=ident.address.postal_code,
+        address=ident.address.text,
+        facility_name=facility.name,
+        facility_phone=facility.phone,
+        facility_address=facility.address.text,
+        items=items(check, person.sex),
+    )
     relative = Path("checkup", facility.code, f"{check.day:%Y}", f"{doc_id}.xml")
     file = subject.out.write(relative, write(doc), "checkup")
     subject.truth(reg, file, doc_id, check.day)

@@ -24,12 +24,29 @@ SECTION = "http://jpfhir.jp/fhir/clins/CodeSystem/document-section"
 DOC_TYPE = "http://jpfhir.jp/fhir/Common/CodeSystem/doc-typecodes"
 BUNDLE_ID = "http://jpfhir.jp/fhir/clins/bundle-identifier"
 _SECTIONS = {
-    "920": "紹介元情報", "910": "紹介先情報", "300": "構造情報", "950": "紹介目的",
-    "340": "傷病名・主訴", "360": "現病歴", "370": "既往歴", "510": "アレルギー・不耐性反応",
-    "520": "感染症情報", "430": "投薬指示", "620": "検査結果", "810": "医療機器",
-    "312": "入院理由", "322": "入院時詳細", "342": "入院時診断", "344": "退院時診断",
-    "333": "入院中経過", "713": "入院中治療", "730": "手術", "740": "輸血歴",
-    "444": "退院時投薬指示", "424": "退院時方針指示", "610": "身体所見",
+    "920": "紹介元情報",
+    "910": "紹介先情報",
+    "300": "構造情報",
+    "950": "紹介目的",
+    "340": "傷病名・主訴",
+    "360": "現病歴",
+    "370": "既往歴",
+    "510": "アレルギー・不耐性反応",
+    "520": "感染症情報",
+    "430": "投薬指示",
+    "620": "検査結果",
+    "810": "医療機器",
+    "312": "入院理由",
+    "322": "入院時詳細",
+    "342": "入院時診断",
+    "344": "退院時診断",
+    "333": "入院中経過",
+    "713": "入院中治療",
+    "730": "手術",
+    "740": "輸血歴",
+    "444": "退院時投薬指示",
+    "424": "退院時方針指示",
+    "610": "身体所見",
     "623": "入院中検査結果",
 }
 Resource = fp.Resource
@@ -37,22 +54,28 @@ Resource = fp.Resource
 
 def _text(text: str) -> dict[str, str]:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return {"status": "additional", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{escaped}'
-                                           "</div>"}
+    return {
+        "status": "additional",
+        "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{escaped}</div>',
+    }
 
 
-def section(code: str, entries: list[Resource] | None = None, text: str = "",
-            children: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def section(
+    code: str,
+    entries: list[Resource] | None = None,
+    text: str = "",
+    children: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "title": _SECTIONS[code],
-        "code": {"coding": [{"system": SECTION, "code": code,
-                             "display": f"{_SECTIONS[code]}セクション"}]},
+        "code": {
+            "coding": [{"system": SECTION, "code": code, "display": f"{_SECTIONS[code]}セクション"}]
+        },
     }
     if text:
         out["text"] = _text(text)
     if entries:
-        out["entry"] = [{"reference": fp.full_url(r), "type": r["resourceType"]}
-                        for r in entries]
+        out["entry"] = [{"reference": fp.full_url(r), "type": r["resourceType"]} for r in entries]
     if children:
         out["section"] = children
     if not text and not entries and not children:
@@ -60,12 +83,21 @@ def section(code: str, entries: list[Resource] | None = None, text: str = "",
     return out
 
 
-def bundle(kind: str, profile: str, facility: Facility, number: str, day: date,
-           resources: list[Resource], tags: list[str] | None = None) -> Resource:
+def bundle(
+    kind: str,
+    profile: str,
+    facility: Facility,
+    number: str,
+    day: date,
+    resources: list[Resource],
+    tags: list[str] | None = None,
+) -> Resource:
     meta: dict[str, Any] = {"lastUpdated": fp.instant(day), "profile": [profile]}
     if tags:
-        meta["tag"] = [{"system": "http://jpfhir.jp/fhir/clins/CodeSystem/BundleResourceType_CS",
-                        "code": t} for t in tags]
+        meta["tag"] = [
+            {"system": "http://jpfhir.jp/fhir/clins/CodeSystem/BundleResourceType_CS", "code": t}
+            for t in tags
+        ]
     seen: set[str] = set()
     entries = []
     for resource in resources:
@@ -73,8 +105,10 @@ def bundle(kind: str, profile: str, facility: Facility, number: str, day: date,
             seen.add(resource["id"])
             entries.append({"fullUrl": fp.full_url(resource), "resource": resource})
     return {
-        "resourceType": "Bundle", "id": fp.uuid("Bundle", kind, facility.code, number),
-        "meta": meta, "language": "ja",
+        "resourceType": "Bundle",
+        "id": fp.uuid("Bundle", kind, facility.code, number),
+        "meta": meta,
+        "language": "ja",
         "identifier": {"system": BUNDLE_ID, "value": f"{facility.code}^{day:%Y}^{number}"},
         "type": "collection" if kind == "clins" else "document",
         "timestamp": fp.instant(day),
@@ -97,8 +131,11 @@ class Documents:
         return fp.patient(reg, ident, facility, guardian, day), reg
 
     def diagnoses(self, facility: Facility, day: date) -> list[Diagnosis]:
-        return [dx for dx in self.s.history.diagnoses.get(facility.code, [])
-                if dx.start <= day and (dx.end is None or dx.end >= day - timedelta(days=30))]
+        return [
+            dx
+            for dx in self.s.history.diagnoses.get(facility.code, [])
+            if dx.start <= day and (dx.end is None or dx.end >= day - timedelta(days=30))
+        ]
 
     def current_prescription(self, facility: Facility, day: date) -> Prescription | None:
         found = None
@@ -118,24 +155,32 @@ class Documents:
                 found = visit.labs
         for adm in self.s.history.admissions:
             for panel in adm.labs:
-                if panel.facility.code == facility.code and panel.day <= day and (
-                        found is None or panel.day > found.day):
+                if (
+                    panel.facility.code == facility.code
+                    and panel.day <= day
+                    and (found is None or panel.day > found.day)
+                ):
                     found = panel
         return found
 
-    def medications(self, rx: Prescription | None, subject: Resource, facility: Facility,
-                    active: bool) -> list[Resource]:
+    def medications(
+        self, rx: Prescription | None, subject: Resource, facility: Facility, active: bool
+    ) -> list[Resource]:
         if rx is None:
             return []
-        return [fp.medication_request(drug, rp, rx.day, subject, facility, rx.number, active)
-                for rp in rx.rps for drug in rp.drugs]
+        return [
+            fp.medication_request(drug, rp, rx.day, subject, facility, rx.number, active)
+            for rp in rx.rps
+            for drug in rp.drugs
+        ]
 
-    def labs(self, panel: LabPanel | None, subject: Resource, facility: Facility
-             ) -> list[Resource]:
+    def labs(self, panel: LabPanel | None, subject: Resource, facility: Facility) -> list[Resource]:
         if panel is None:
             return []
-        return [fp.lab_observation(r, panel.day, subject, facility, panel.number,
-                                   self.s.person.sex) for r in panel.results]
+        return [
+            fp.lab_observation(r, panel.day, subject, facility, panel.number, self.s.person.sex)
+            for r in panel.results
+        ]
 
     def allergies(self, subject: Resource, facility: Facility) -> list[Resource]:
         return [fp.allergy(a, subject, facility) for a in self.s.history.allergies]
@@ -158,11 +203,14 @@ class Documents:
         author = fp.practitioner(source, source.doctor())
         target_org = fp.organization(target, ref.department)
         target_doctor = fp.practitioner(target, target.doctor(ref.department))
-        purpose = fp.encounter(f"{source.code}-{ref.number}-purpose", "AMB", day,
-                               reason=ref.purpose)
+        purpose = fp.encounter(
+            f"{source.code}-{ref.number}-purpose", "AMB", day, reason=ref.purpose
+        )
         visit = fp.encounter(f"{source.code}-{ref.number}", "AMB", day, day)
-        conditions = [fp.condition(dx, subject, source, ref.number, "problem-list-item")
-                      for dx in self.diagnoses(source, day) or [ref.reason]]
+        conditions = [
+            fp.condition(dx, subject, source, ref.number, "problem-list-item")
+            for dx in self.diagnoses(source, day) or [ref.reason]
+        ]
         meds = self.medications(self.current_prescription(source, day), subject, source, True)
         labs = self.labs(self.last_labs(source, day), subject, source)
         allergies = self.allergies(subject, source)
@@ -174,26 +222,55 @@ class Documents:
             section("340", conditions, "、".join(c["code"]["text"] for c in conditions)),
             section("360", text=present),
             section("370", text=past),
-            section("510", allergies, "、".join(a.substance for a in self.s.history.allergies)
-                    or "なし"),
+            section(
+                "510", allergies, "、".join(a.substance for a in self.s.history.allergies) or "なし"
+            ),
             section("520", text="特記事項なし"),
             section("430", meds),
             section("620", labs),
         ]
         if devices:
-            children.append(section("810", devices, "、".join(d["type"]["text"]
-                                                              for d in devices)))
+            children.append(section("810", devices, "、".join(d["type"]["text"] for d in devices)))
         composition = self._composition(
-            "referral", source, ref.number, day, "57133-1", "診療情報提供書", subject, visit,
+            "referral",
+            source,
+            ref.number,
+            day,
+            "57133-1",
+            "診療情報提供書",
+            subject,
+            visit,
             [author, author_org],
-            [section("920", [author_org, author], source.name),
-             section("910", [target_org, target_doctor], target.name),
-             section("300", children=children)],
-            category="OUTPATIENT")
-        resources = [composition, subject, visit, author, author_org, target_org,
-                     target_doctor, purpose, *conditions, *allergies, *meds, *labs, *devices]
-        document = bundle("referral", "http://jpfhir.jp/fhir/clins/StructureDefinition/"
-                          "JP_Bundle_eReferral", source, ref.number, day, resources)
+            [
+                section("920", [author_org, author], source.name),
+                section("910", [target_org, target_doctor], target.name),
+                section("300", children=children),
+            ],
+            category="OUTPATIENT",
+        )
+        resources = [
+            composition,
+            subject,
+            visit,
+            author,
+            author_org,
+            target_org,
+            target_doctor,
+            purpose,
+            *conditions,
+            *allergies,
+            *meds,
+            *labs,
+            *devices,
+        ]
+        document = bundle(
+            "referral",
+            "http://jpfhir.jp/fhir/clins/StructureDefinition/JP_Bundle_eReferral",
+            source,
+            ref.number,
+            day,
+            resources,
+        )
         self.save(source, f"referral-{ref.number}", document, day)
 
     # -- discharge summary -----------------------------------------------------------------
@@ -202,20 +279,33 @@ class Documents:
         subject, _ = self.patient(facility, day)
         org = fp.organization(facility, adm.department)
         author = fp.practitioner(facility, facility.doctor(adm.department))
-        stay = fp.encounter(f"{facility.code}-{adm.number}", "IMP", adm.start, adm.end,
-                            reason=adm.reason.disease.name)
+        stay = fp.encounter(
+            f"{facility.code}-{adm.number}",
+            "IMP",
+            adm.start,
+            adm.end,
+            reason=adm.reason.disease.name,
+        )
         reason = fp.condition(adm.reason, subject, facility, adm.number)
-        others = [fp.condition(dx, subject, facility, adm.number)
-                  for dx in self.diagnoses(facility, day) if dx is not adm.reason]
+        others = [
+            fp.condition(dx, subject, facility, adm.number)
+            for dx in self.diagnoses(facility, day)
+            if dx is not adm.reason
+        ]
         procedures = []
         for act in adm.acts:
             info = self.catalog.act(act.key)
-            procedures.append(fp.procedure(act, info.code if info else "", subject, facility,
-                                           adm.number))
-        surgery = [p for p, a in zip(procedures, adm.acts, strict=True)
-                   if a.kind in ("surgery", "anaesthesia")]
-        transfusion = [p for p, a in zip(procedures, adm.acts, strict=True)
-                       if a.kind == "transfusion"]
+            procedures.append(
+                fp.procedure(act, info.code if info else "", subject, facility, adm.number)
+            )
+        surgery = [
+            p
+            for p, a in zip(procedures, adm.acts, strict=True)
+            if a.kind in ("surgery", "anaesthesia")
+        ]
+        transfusion = [
+            p for p, a in zip(procedures, adm.acts, strict=True) if a.kind == "transfusion"
+        ]
         labs = [obs for panel in adm.labs for obs in self.labs(panel, subject, facility)]
         rx = self.current_prescription(facility, day + timedelta(days=60))
         meds = self.medications(rx, subject, facility, True)
@@ -224,8 +314,10 @@ class Documents:
         care = self.s.history.care
         plan = "外来にて経過観察。"
         if care is not None:
-            plan = (f"在宅人工呼吸器：{care.ventilator_settings}。栄養：{care.feeding}。"
-                    f"けいれん時対応：{care.seizure_plan}")
+            plan = (
+                f"在宅人工呼吸器：{care.ventilator_settings}。栄養：{care.feeding}。"
+                f"けいれん時対応：{care.seizure_plan}"
+            )
         children = [
             section("312", [stay], adm.reason.disease.name),
             section("342", [reason]),
@@ -245,60 +337,123 @@ class Documents:
         if devices:
             children.append(section("810", devices))
         composition = self._composition(
-            "discharge", facility, adm.number, day, "18842-5", "退院時サマリー", subject, stay,
-            [author, org], [section("920", [org, author], facility.name),
-                            section("300", children=children)])
-        resources = [composition, subject, stay, org, author, reason, *others, *procedures,
-                     *allergies, *labs, *meds, *devices]
-        document = bundle("discharge", "http://jpfhir.jp/fhir/eDischargeSummary/"
-                          "StructureDefinition/JP_Bundle_eDischargeSummary", facility,
-                          adm.number, day, resources)
+            "discharge",
+            facility,
+            adm.number,
+            day,
+            "18842-5",
+            "退院時サマリー",
+            subject,
+            stay,
+            [author, org],
+            [section("920", [org, author], facility.name), section("300", children=children)],
+        )
+        resources = [
+            composition,
+            subject,
+            stay,
+            org,
+            author,
+            reason,
+            *others,
+            *procedures,
+            *allergies,
+            *labs,
+            *meds,
+            *devices,
+        ]
+        document = bundle(
+            "discharge",
+            "http://jpfhir.jp/fhir/eDischargeSummary/"
+            "StructureDefinition/JP_Bundle_eDischargeSummary",
+            facility,
+            adm.number,
+            day,
+            resources,
+        )
         self.save(facility, f"discharge-{adm.number}", document, day)
 
-    def _composition(self, kind: str, facility: Facility, number: str, day: date, type_code: str,
-                     title: str, subject: Resource, visit: Resource, authors: list[Resource],
-                     sections: list[dict[str, Any]], category: str = "") -> Resource:
-        profile = ("http://jpfhir.jp/fhir/eReferral/StructureDefinition/JP_Composition_eReferral"
-                   if kind == "referral" else "http://jpfhir.jp/fhir/eDischargeSummary/"
-                   "StructureDefinition/JP_Composition_eDischargeSummary")
+    def _composition(
+        self,
+        kind: str,
+        facility: Facility,
+        number: str,
+        day: date,
+        type_code: str,
+        title: str,
+        subject: Resource,
+        visit: Resource,
+        authors: list[Resource],
+        sections: list[dict[str, Any]],
+        category: str = "",
+    ) -> Resource:
+        profile = (
+            "http://jpfhir.jp/fhir/eReferral/StructureDefinition/JP_Composition_eReferral"
+            if kind == "referral"
+            else "http://jpfhir.jp/fhir/eDischargeSummary/"
+            "StructureDefinition/JP_Composition_eDischargeSummary"
+        )
         out: Resource = {
-            "resourceType": "Composition", "id": fp.uuid("Composition", kind, facility.code,
-                                                         number),
+            "resourceType": "Composition",
+            "id": fp.uuid("Composition", kind, facility.code, number),
             "meta": {"lastUpdated": fp.instant(day), "profile": [profile]},
-            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/"
-                                  "composition-clinicaldocument-versionNumber",
-                           "valueString": "1.0"}],
-            "identifier": {"system": "http://jpfhir.jp/fhir/core/IdSystem/"
-                                     "resourceInstance-identifier",
-                           "value": f"{facility.code}-{day:%Y}-{number}"},
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/"
+                    "composition-clinicaldocument-versionNumber",
+                    "valueString": "1.0",
+                }
+            ],
+            "identifier": {
+                "system": "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier",
+                "value": f"{facility.code}-{day:%Y}-{number}",
+            },
             "status": "final",
             "type": {"coding": [{"system": DOC_TYPE, "code": type_code, "display": title}]},
-            "subject": fp.ref(subject), "encounter": fp.ref(visit),
-            "date": fp.instant(day), "author": [fp.ref(a) for a in authors],
-            "title": title, "custodian": fp.ref(authors[-1]),
+            "subject": fp.ref(subject),
+            "encounter": fp.ref(visit),
+            "date": fp.instant(day),
+            "author": [fp.ref(a) for a in authors],
+            "title": title,
+            "custodian": fp.ref(authors[-1]),
             "event": [{"code": [{"text": f"{title}発行"}], "period": {"start": day.isoformat()}}],
             "section": sections,
         }
         if category:
-            out["category"] = [{"coding": [{
-                "system": "http://jpfhir.jp/fhir/Common/CodeSystem/doc-subtypecodes",
-                "code": category, "display": "外来文書"}]}]
+            out["category"] = [
+                {
+                    "coding": [
+                        {
+                            "system": "http://jpfhir.jp/fhir/Common/CodeSystem/doc-subtypecodes",
+                            "code": category,
+                            "display": "外来文書",
+                        }
+                    ]
+                }
+            ]
         return out
 
     # -- 6-item submission -------------------------------------------------------------------
     def clins(self, facility: Facility, day: date, number: str) -> None:
         """The JP-CLINS 6 items known at ``day``: diagnoses, allergies, labs, prescriptions."""
         subject, _ = self.patient(facility, day)
-        conditions = [fp.condition(dx, subject, facility, number)
-                      for dx in self.diagnoses(facility, day)]
+        conditions = [
+            fp.condition(dx, subject, facility, number) for dx in self.diagnoses(facility, day)
+        ]
         allergies = self.allergies(subject, facility)
         labs = self.labs(self.last_labs(facility, day), subject, facility)
-        meds = self.medications(self.current_prescription(facility, day), subject, facility,
-                                True)
+        meds = self.medications(self.current_prescription(facility, day), subject, facility, True)
         resources = [subject, *conditions, *allergies, *labs, *meds]
         tags = sorted({r["resourceType"] for r in resources} - {"Patient"})
-        document = bundle("clins", "http://jpfhir.jp/fhir/clins/StructureDefinition/"
-                          "JP_Bundle_CLINS", facility, number, day, resources, tags)
+        document = bundle(
+            "clins",
+            "http://jpfhir.jp/fhir/clins/StructureDefinition/JP_Bundle_CLINS",
+            facility,
+            number,
+            day,
+            resources,
+            tags,
+        )
         self.save(facility, f"clins-{number}", document, day)
 
 
@@ -313,8 +468,13 @@ def write_documents(subject: Subject, catalog: Catalog) -> None:
     last: dict[str, tuple[date, Facility, str]] = {}
     for visit in history.visits:
         if visit.facility.kind == "hospital":
-            number = visit.prescription.number if visit.prescription else \
-                visit.labs.number if visit.labs else ""
+            number = (
+                visit.prescription.number
+                if visit.prescription
+                else visit.labs.number
+                if visit.labs
+                else ""
+            )
             if number:
                 last[visit.facility.code] = (visit.day, visit.facility, number)
     for day, facility, number in last.values():

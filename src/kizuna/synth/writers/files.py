@@ -8,8 +8,16 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-TRUTH_COLUMNS = ("person_id", "format", "facility_code", "local_id", "insurance_key", "file",
-                 "record", "noise")
+TRUTH_COLUMNS = (
+    "person_id",
+    "format",
+    "facility_code",
+    "local_id",
+    "insurance_key",
+    "file",
+    "record",
+    "noise",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +34,16 @@ class TruthRow:
     noise: str = ""  # the registration's noise tags, ";"-separated
 
     def values(self) -> tuple[str, ...]:
-        return (self.person_id, self.format, self.facility_code, self.local_id,
-                self.insurance_key, self.file, self.record, self.noise)
+        return (
+            self.person_id,
+            self.format,
+            self.facility_code,
+            self.local_id,
+            self.insurance_key,
+            self.file,
+            self.record,
+            self.noise,
+        )
 
 
 class Output:

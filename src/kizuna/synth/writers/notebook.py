@@ -45,22 +45,45 @@ def _dispensing(pharmacy: Facility, rx: Prescription, cautions: list[str]) -> tc
         drugs = []
         for drug in rp.drugs:
             code_type, code = _code(pharmacy, drug)
-            drugs.append(tc.Drug(number, drug.name, Decimal(drug.daily), drug.unit, code_type,
-                                 code, "1"))
+            drugs.append(
+                tc.Drug(number, drug.name, Decimal(drug.daily), drug.unit, code_type, code, "1")
+            )
         form = "3" if rp.as_needed else "1"
-        usage = tc.Usage(number, rp.usage.text, Decimal(rp.days),
-                         "回分" if rp.as_needed else "日分", form, "2", rp.usage.code, "1")
+        usage = tc.Usage(
+            number,
+            rp.usage.text,
+            Decimal(rp.days),
+            "回分" if rp.as_needed else "日分",
+            form,
+            "2",
+            rp.usage.code,
+            "1",
+        )
         rps.append(tc.Rp(number, drugs, usage))
     address = pharmacy.address
     return tc.Dispensing(
-        date=rx.dispensed or rx.day, creator="1",
-        pharmacy=tc.Pharmacy(pharmacy.name, pharmacy.prefecture, pharmacy.table, pharmacy.code7,
-                             address.postal_code, address.text, pharmacy.phone, "1"),
+        date=rx.dispensed or rx.day,
+        creator="1",
+        pharmacy=tc.Pharmacy(
+            pharmacy.name,
+            pharmacy.prefecture,
+            pharmacy.table,
+            pharmacy.code7,
+            address.postal_code,
+            address.text,
+            pharmacy.phone,
+            "1",
+        ),
         pharmacist=tc.Pharmacist(pharmacist.name, pharmacy.phone, "1"),
-        prescriptions=[tc.Prescription(
-            tc.PrescribingFacility(prescriber.name, prescriber.prefecture, prescriber.table,
-                                   prescriber.code7, "1"),
-            tc.Doctor(doctor.name, DEPARTMENTS.get(rx.department, ""), "1"), rps)],
+        prescriptions=[
+            tc.Prescription(
+                tc.PrescribingFacility(
+                    prescriber.name, prescriber.prefecture, prescriber.table, prescriber.code7, "1"
+                ),
+                tc.Doctor(doctor.name, DEPARTMENTS.get(rx.department, ""), "1"),
+                rps,
+            )
+        ],
         cautions=[tc.Note(text, "1") for text in cautions],
     )
 
@@ -78,23 +101,37 @@ def write_notebooks(subject: Subject, cautions: dict[str, list[str]]) -> None:
         _export(subject, pharmacies[code], prescriptions, cautions)
 
 
-def _export(subject: Subject, pharmacy: Facility, prescriptions: list[Prescription],
-            cautions: dict[str, list[str]]) -> None:
+def _export(
+    subject: Subject,
+    pharmacy: Facility,
+    prescriptions: list[Prescription],
+    cautions: dict[str, list[str]],
+) -> None:
     first = min(rx.dispensed or rx.day for rx in prescriptions)
     last = max(rx.dispensed or rx.day for rx in prescriptions)
     reg = subject.registration(pharmacy, FORMAT, first)
     ident = reg.identity(last)
     person = subject.person
     doc = tc.TcDocument(
-        VERSION, "1",
-        tc.PatientInfo(ident.name.kanji, person.sex_code, ident.birth,
-                       ident.address.postal_code, ident.address.text,
-                       person.mobile or ident.phone, _emergency(subject, last), "", None,
-                       ident.name.kana),
+        VERSION,
+        "1",
+        tc.PatientInfo(
+            ident.name.kanji,
+            person.sex_code,
+            ident.birth,
+            ident.address.postal_code,
+            ident.address.text,
+            person.mobile or ident.phone,
+            _emergency(subject, last),
+            "",
+            None,
+            ident.name.kana,
+        ),
         notes=[tc.PatientNote("1", a.notebook_text, "1") for a in subject.history.allergies],
-        dispensings=[_dispensing(pharmacy, rx, cautions.get(rx.number, []))
-                     for rx in sorted(prescriptions, key=lambda r: (r.dispensed or r.day,
-                                                                    r.number))],
+        dispensings=[
+            _dispensing(pharmacy, rx, cautions.get(rx.number, []))
+            for rx in sorted(prescriptions, key=lambda r: (r.dispensed or r.day, r.number))
+        ],
     )
     relative = Path("jahis-tc", pharmacy.code, f"{reg.local_id}.csv")
     file = subject.out.write(relative, write(doc), "notebook")

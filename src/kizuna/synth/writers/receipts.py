@@ -37,8 +37,15 @@ PHARMACY = "uke-pharmacy"
 _DRUG_POINTS = Decimal("1")  # drug points are approximate: 1 point per unit per day
 
 
-def receipt_type(person: Person, day: date, cov_insured: bool, kouki: bool, public: int,
-                 inpatient: bool, pharmacy: bool = False) -> str:
+def receipt_type(
+    person: Person,
+    day: date,
+    cov_insured: bool,
+    kouki: bool,
+    public: int,
+    inpatient: bool,
+    pharmacy: bool = False,
+) -> str:
     """レセプト種別: 医科 1 / 調剤 4, payer (1 医保, 3 後期), 併用 count, person class."""
     age = person.age_on(day)
     if age < 6:
@@ -55,8 +62,14 @@ def receipt_type(person: Person, day: date, cov_insured: bool, kouki: bool, publ
 
 #: record types whose lines recur (the same diagnosis every month, the same fee on the
 #: same day of the month for many patients): their encoded lines are cached
-_REPEATING = (med.SYRecord, med.SNRecord, med.SIRecord, med.MedicalIYRecord, pha.SHRecord,
-              pha.PharmacyIYRecord)
+_REPEATING = (
+    med.SYRecord,
+    med.SNRecord,
+    med.SIRecord,
+    med.MedicalIYRecord,
+    pha.SHRecord,
+    pha.PharmacyIYRecord,
+)
 _LINES: dict[tuple[Any, ...], bytes] = {}
 _LINES_LIMIT = 100_000
 
@@ -92,16 +105,34 @@ def _insurance(ident: Identity, days: int, points: int) -> list[Any]:
     cov = ident.coverage
     if cov is None:
         return []
-    ho = med.HORecord(0, cov.insurer, full_width_digits(cov.symbol) or None,
-                      full_width_digits(cov.number), days, points, None, None, None, None,
-                      None, None, None, None, None)
+    ho = med.HORecord(
+        0,
+        cov.insurer,
+        full_width_digits(cov.symbol) or None,
+        full_width_digits(cov.number),
+        days,
+        points,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
     sn = med.SNRecord(0, "1", "01", None, None, None, ident.branch or None, None, None)
     return [ho, sn]
 
 
 def _public(expenses: Iterable[PublicExpense], days: int, points: int) -> list[Any]:
-    return [med.KORecord(0, p.payer, p.recipient, None, days, points, None, None, None, None,
-                         None, None) for p in expenses]
+    return [
+        med.KORecord(
+            0, p.payer, p.recipient, None, days, points, None, None, None, None, None, None
+        )
+        for p in expenses
+    ]
 
 
 def _diagnoses(diagnoses: list[Diagnosis], first: date, last: date) -> list[med.SYRecord]:
@@ -111,10 +142,18 @@ def _diagnoses(diagnoses: list[Diagnosis], first: date, last: date) -> list[med.
             continue
         ended = dx.end is not None and dx.end <= last
         disease = dx.disease
-        out.append(med.SYRecord(
-            0, disease.code, dx.start, dx.outcome if ended else "1",
-            "".join(disease.modifiers) or None,
-            None if disease.coded else disease.name, "01" if dx.main else None, None))
+        out.append(
+            med.SYRecord(
+                0,
+                disease.code,
+                dx.start,
+                dx.outcome if ended else "1",
+                "".join(disease.modifiers) or None,
+                None if disease.coded else disease.name,
+                "01" if dx.main else None,
+                None,
+            )
+        )
     return out
 
 
@@ -178,27 +217,79 @@ class MedicalReceipt:
             act = self.catalog.act(key)
             assert act is not None
             count = sum(per_day.values())
-            out.append(med.SIRecord(0, category, "1", act.code, None, act.points, count, None,
-                                    None, None, None, None, None, _days(per_day)))
+            out.append(
+                med.SIRecord(
+                    0,
+                    category,
+                    "1",
+                    act.code,
+                    None,
+                    act.points,
+                    count,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    _days(per_day),
+                )
+            )
             total += act.points * count
         for drug, category, days, day in self.drugs:
             amount = Decimal(drug.daily)
             points = max(1, int(amount * _DRUG_POINTS))
-            out.append(med.MedicalIYRecord(0, category, "1", drug.code, amount, points, days,
-                                           None, None, None, None, None, None,
-                                           _days({day: days})))
+            out.append(
+                med.MedicalIYRecord(
+                    0,
+                    category,
+                    "1",
+                    drug.code,
+                    amount,
+                    points,
+                    days,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    _days({day: days}),
+                )
+            )
             total += points * days
         for drug, dose, per_day in self.injections.values():
             count = sum(per_day.values())
-            out.append(med.MedicalIYRecord(0, "33", "1", drug.code, Decimal(dose), 110, count,
-                                           None, None, None, None, None, None, _days(per_day)))
+            out.append(
+                med.MedicalIYRecord(
+                    0,
+                    "33",
+                    "1",
+                    drug.code,
+                    Decimal(dose),
+                    110,
+                    count,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    _days(per_day),
+                )
+            )
             total += 110 * count
         return out, total
 
 
-def medical_receipt(reg: Registration, receipt: MedicalReceipt, diagnoses: list[Diagnosis],
-                    expenses: list[PublicExpense], special: str,
-                    admission: Admission | None) -> tuple[bytes, int, Identity]:
+def medical_receipt(
+    reg: Registration,
+    receipt: MedicalReceipt,
+    diagnoses: list[Diagnosis],
+    expenses: list[PublicExpense],
+    special: str,
+    admission: Admission | None,
+) -> tuple[bytes, int, Identity]:
     """The bytes of one 医科 receipt (receipt number 0), its points and the identity used."""
     first_day = min(receipt.days) if receipt.days else 1
     ident = reg.identity(receipt.month.replace(day=first_day))
@@ -206,23 +297,46 @@ def medical_receipt(reg: Registration, receipt: MedicalReceipt, diagnoses: list[
     days = len(receipt.days)
     cov = ident.coverage
     person = reg.person
-    kind = receipt_type(person, receipt.month, cov.insured if cov else True,
-                        bool(cov and cov.kind == "kouki"), len(expenses), admission is not None)
+    kind = receipt_type(
+        person,
+        receipt.month,
+        cov.insured if cov else True,
+        bool(cov and cov.kind == "kouki"),
+        len(expenses),
+        admission is not None,
+    )
     columns: dict[str, Any] = dict.fromkeys(c.attr for c in med.MedicalRERecord.COLUMNS)
-    columns.update(receipt_number=0, receipt_type=kind, service_month=receipt.month,
-                   name=ident.name.kanji, sex=person.sex_code, birth_date=ident.birth,
-                   admission_date=admission.start if admission else None,
-                   special_notes=special or None, chart_number=reg.local_id,
-                   kana_name=ident.name.kana)
+    columns.update(
+        receipt_number=0,
+        receipt_type=kind,
+        service_month=receipt.month,
+        name=ident.name.kanji,
+        sex=person.sex_code,
+        birth_date=ident.birth,
+        admission_date=admission.start if admission else None,
+        special_notes=special or None,
+        chart_number=reg.local_id,
+        kana_name=ident.name.kana,
+    )
     head = med.MedicalRERecord(line=0, **columns)
-    records: list[Any] = [head, *_insurance(ident, days, total), *_public(expenses, days, total),
-                          *_diagnoses(diagnoses, receipt.month, receipt.last), *body]
+    records: list[Any] = [
+        head,
+        *_insurance(ident, days, total),
+        *_public(expenses, days, total),
+        *_diagnoses(diagnoses, receipt.month, receipt.last),
+        *body,
+    ]
     return encode(records), total, ident
 
 
-def pharmacy_receipt(reg: Registration, pharmacy: Facility, prescriber: Facility, month: date,
-                     prescriptions: list[Prescription], expenses: list[PublicExpense]
-                     ) -> tuple[bytes, int, Identity]:
+def pharmacy_receipt(
+    reg: Registration,
+    pharmacy: Facility,
+    prescriber: Facility,
+    month: date,
+    prescriptions: list[Prescription],
+    expenses: list[PublicExpense],
+) -> tuple[bytes, int, Identity]:
     """The bytes of one 調剤 receipt: the prescriptions of one prescriber filled this month."""
     first = min(rx.dispensed or rx.day for rx in prescriptions)
     ident = reg.identity(first)
@@ -246,13 +360,39 @@ def pharmacy_receipt(reg: Registration, pharmacy: Facility, prescriber: Facility
     for sh, czs, iys in groups.values():
         body += [sh, *czs, *iys]
         total += 45 * len(czs) + sum(int(Decimal(i.amount or 0)) for i in iys) * sum(
-            c.quantity or 0 for c in czs)
+            c.quantity or 0 for c in czs
+        )
     doctor = prescriber.doctor(prescriptions[0].department)
-    kind = receipt_type(person, month, cov.insured if cov else True,
-                        bool(cov and cov.kind == "kouki"), len(expenses), False, pharmacy=True)
+    kind = receipt_type(
+        person,
+        month,
+        cov.insured if cov else True,
+        bool(cov and cov.kind == "kouki"),
+        len(expenses),
+        False,
+        pharmacy=True,
+    )
     head = pha.PharmacyRERecord(
-        0, 0, kind, month, ident.name.kanji, person.sex_code, ident.birth, None, None, None,
-        prescriber.prefecture, prescriber.table, prescriber.code7, doctor.name, reg.local_id,
-        None, None, None, ident.name.kana, None)
+        0,
+        0,
+        kind,
+        month,
+        ident.name.kanji,
+        person.sex_code,
+        ident.birth,
+        None,
+        None,
+        None,
+        prescriber.prefecture,
+        prescriber.table,
+        prescriber.code7,
+        doctor.name,
+        reg.local_id,
+        None,
+        None,
+        None,
+        ident.name.kana,
+        None,
+    )
     records = [head, *_insurance(ident, days, total), *_public(expenses, days, total), *body]
     return encode(records), total, ident

@@ -35,8 +35,15 @@ class Spooled:
     points: int
 
     def line(self, size: int) -> bytes:
-        fields = (self.person_id, self.format, self.local_id, self.insurance_key, self.noise,
-                  str(self.points), str(size))
+        fields = (
+            self.person_id,
+            self.format,
+            self.local_id,
+            self.insurance_key,
+            self.noise,
+            str(self.points),
+            str(size),
+        )
         return (_SEPARATOR.join(fields) + "\n").encode("utf-8")
 
 
@@ -91,14 +98,24 @@ def assemble(spools: list[Path], out: Output, directory: Directory) -> None:
         _write_file(out, facility, month, receipts)
 
 
-def _write_file(out: Output, facility: Facility, month: str,
-                receipts: list[tuple[Spooled, bytes]]) -> None:
+def _write_file(
+    out: Output, facility: Facility, month: str, receipts: list[tuple[Spooled, bytes]]
+) -> None:
     year, mon = int(month[:4]), int(month[4:])
     billing = date(year + mon // 12, mon % 12 + 1, 1)
     header_type = pha.YKRecord if facility.kind == "pharmacy" else med.IRRecord
-    header = header_type(0, "1", facility.prefecture, facility.table, facility.code7, None,
-                         facility.name, billing, "00",
-                         facility.phone.replace("-", ""))
+    header = header_type(
+        0,
+        "1",
+        facility.prefecture,
+        facility.table,
+        facility.code7,
+        None,
+        facility.name,
+        billing,
+        "00",
+        facility.phone.replace("-", ""),
+    )
     chunks = [write_records([header])]
     total = 0
     relative = Path("uke", facility.code, f"{month}.UKE")
@@ -106,8 +123,18 @@ def _write_file(out: Output, facility: Facility, month: str,
         assert body.startswith(b"RE,0,")
         chunks.append(b"RE,%d," % number + body[5:])
         total += meta.points
-        out.truth(TruthRow(meta.person_id, meta.format, facility.code, meta.local_id,
-                           meta.insurance_key, relative.as_posix(), str(number), meta.noise))
+        out.truth(
+            TruthRow(
+                meta.person_id,
+                meta.format,
+                facility.code,
+                meta.local_id,
+                meta.insurance_key,
+                relative.as_posix(),
+                str(number),
+                meta.noise,
+            )
+        )
     chunks.append(write_records([med.GORecord(0, len(receipts), total, "99")]))
     out.write(relative, b"".join(chunks) + EOF_MARK, "receipt_file")
     out.counts["receipt"] += len(receipts)

@@ -29,17 +29,29 @@ class Subject:
         found = self._registrations.get(key)
         if found is None:
             noise = NoiseConfig.none() if self.person.showcase else self.config.noise
-            found = register(self.person, facility.code, facility.kind, fmt, since, noise,
-                             self.config.seed)
+            found = register(
+                self.person, facility.code, facility.kind, fmt, since, noise, self.config.seed
+            )
             self._registrations[key] = found
         return found
 
-    def truth(self, reg: Registration, file: str, record: str = "",
-              day: date | None = None) -> None:
+    def truth(
+        self, reg: Registration, file: str, record: str = "", day: date | None = None
+    ) -> None:
         identity = reg.identity(day or reg.registered)
         cov = identity.coverage
         key = ""
         if cov is not None and reg.format in WITH_INSURANCE:
             key = f"{cov.insurer}:{cov.symbol}:{cov.number}:{identity.branch}"
-        self.out.truth(TruthRow(self.person.id, reg.format, reg.facility, reg.local_id, key,
-                                file, record, ";".join(reg.noise)))
+        self.out.truth(
+            TruthRow(
+                self.person.id,
+                reg.format,
+                reg.facility,
+                reg.local_id,
+                key,
+                file,
+                record,
+                ";".join(reg.noise),
+            )
+        )

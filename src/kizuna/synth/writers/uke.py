@@ -27,8 +27,9 @@ def _key(ident: Identity) -> str:
 
 
 def _spooled(subject: Subject, reg: Registration, ident: Identity, points: int) -> Spooled:
-    return Spooled(subject.person.id, reg.format, reg.local_id, _key(ident),
-                   ";".join(reg.noise), points)
+    return Spooled(
+        subject.person.id, reg.format, reg.local_id, _key(ident), ";".join(reg.noise), points
+    )
 
 
 def write_receipts(subject: Subject, catalog: Catalog, spool: ReceiptSpool) -> None:
@@ -69,15 +70,25 @@ def _first_contacts(visits: list[Visit], admissions: list[Admission]) -> dict[st
     return out
 
 
-def _emit(subject: Subject, spool: ReceiptSpool, receipt: MedicalReceipt, since: date,
-          admission: Admission | None) -> None:
+def _emit(
+    subject: Subject,
+    spool: ReceiptSpool,
+    receipt: MedicalReceipt,
+    since: date,
+    admission: Admission | None,
+) -> None:
     history = subject.history
     reg = subject.registration(receipt.facility, MEDICAL, since)
     diagnoses = history.diagnoses.get(receipt.facility.code, [])
-    expenses = history.public_expenses if receipt.facility.kind != "clinic" or \
-        receipt.facility.specialty in ("dialysis", "pediatrics") else []
-    body, points, ident = medical_receipt(reg, receipt, diagnoses, expenses,
-                                          history.special_notes, admission)
+    expenses = (
+        history.public_expenses
+        if receipt.facility.kind != "clinic"
+        or receipt.facility.specialty in ("dialysis", "pediatrics")
+        else []
+    )
+    body, points, ident = medical_receipt(
+        reg, receipt, diagnoses, expenses, history.special_notes, admission
+    )
     spool.add(receipt.facility, receipt.month, _spooled(subject, reg, ident, points), body)
 
 
@@ -96,6 +107,12 @@ def _pharmacy(subject: Subject, spool: ReceiptSpool) -> None:
     for (code, month, _prescriber), prescriptions in sorted(groups.items()):
         pharmacy = pharmacies[code]
         reg = subject.registration(pharmacy, PHARMACY, first[code])
-        body, points, ident = pharmacy_receipt(reg, pharmacy, prescriptions[0].facility, month,
-                                               prescriptions, subject.history.public_expenses)
+        body, points, ident = pharmacy_receipt(
+            reg,
+            pharmacy,
+            prescriptions[0].facility,
+            month,
+            prescriptions,
+            subject.history.public_expenses,
+        )
         spool.add(pharmacy, month, _spooled(subject, reg, ident, points), body)
