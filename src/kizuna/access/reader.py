@@ -306,15 +306,14 @@ class Reader:
             if not decision.allowed:
                 return decision, (0, 0, 0)
             where, args = self._person_where(decision, types)
-            row = tx.fetchone(f"SELECT COUNT(*) FROM resources r WHERE {where}", args)
             marks = ",".join("?" * len(decision.patient_ids))
-            changes = tx.fetchone(  # tombstones included, so a deletion changes the version
-                "SELECT MAX(last_updated), SUM(version) FROM resources "
-                f"WHERE patient_key IN ({marks})",
-                list(decision.patient_ids),
+            row = tx.fetchone(  # tombstones included, so a deletion changes the version
+                f"SELECT SUM(CASE WHEN {where} THEN 1 ELSE 0 END), MAX(r.last_updated), "
+                f"SUM(r.version) FROM resources r WHERE r.patient_key IN ({marks})",
+                [*args, *decision.patient_ids],
             )
-        newest, versions = (changes[0] or 0, changes[1] or 0) if changes else (0, 0)
-        return decision, (int(row[0]) if row else 0, int(newest), int(versions))
+        count, newest, versions = (v or 0 for v in row) if row else (0, 0, 0)
+        return decision, (int(count), int(newest), int(versions))
 
     def record_view(
         self, decision: Decision, patient_id: str, types: list[str], count: int

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import orjson
 
 from kizuna.audit.chain import ROW_COLUMNS
+from kizuna.fhir.instant import japan_time
 from kizuna.store.db import Database, Row, Tx
 
-JST = timezone(timedelta(hours=9), "JST")
 _PIDS = ROW_COLUMNS.index("patient_ids")
 _DATA = ROW_COLUMNS.index("data")
 SELECT = f"SELECT {', '.join(f'l.{c}' for c in ROW_COLUMNS)} FROM audit_log l"
@@ -56,7 +56,7 @@ class AuditRecord:
 
     def local_time(self) -> str:
         """Japan time, for people."""
-        return datetime.fromtimestamp(self.at_ms / 1000, JST).isoformat(timespec="seconds")
+        return japan_time(self.at_ms).isoformat(timespec="seconds")
 
 
 def get_record(db: Database, seq: int) -> AuditRecord | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,7 +16,7 @@ from kizuna.api.context import Services, services
 from kizuna.auth.dependencies import auth_service
 from kizuna.auth.principal import Principal
 from kizuna.auth.roles import Permission
-from kizuna.fhir.instant import now_ms
+from kizuna.fhir.instant import japan_time, now_ms
 from kizuna.viewer import qrcard
 from kizuna.viewer.compose.summary import compose_emergency
 from kizuna.viewer.loader import load_chart
@@ -107,11 +106,8 @@ def _emergency(
     return {"em": data, "reason": decision.reason, "until": _local(until) if until else None}
 
 
-JST = timezone(timedelta(hours=9), "JST")
-
-
 def _local(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, JST).strftime("%Y-%m-%d %H:%M JST")
+    return japan_time(ms).strftime("%Y-%m-%d %H:%M JST")
 
 
 @router.get("/emergency/{patient_id}", include_in_schema=False)
