@@ -36,3 +36,45 @@ def test_an_older_database_upgrades_with_its_data(database_url: str) -> None:
     stored = repo.read("Patient", written.res_id)
     assert stored.version == 1 and '"伊藤"' in (stored.content or "")
     db.close()
+
+
+def _rows(db: Database, table: str, res_id: str, param: str) -> set[tuple[str | None, ...]]:
+    columns = "system, code" if table == "sp_token" else "target_type, target_id"
+    with db.read() as tx:
+        found = tx.fetchall(
+            f"SELECT {columns} FROM {table} WHERE res_id = ? AND param = ?", (res_id, param)
+        )
+    return {tuple(r) for r in found}
+
+
+def test_rows_of_derived_parameters_are_dropped_and_come_back_on_downgrade(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    repo = Repository(db)
+    written = repo.create(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+            "subject": {"reference": "Patient/p1"},
+            "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}}],
+        }
+    )
+    obs = written.res_id
+    assert _rows(db, "sp_token", obs, "combo-code") == set()
+    assert _rows(db, "sp_reference", obs, "patient") == set()
+
+    # what earlier versions stored, rebuilt from the rows that answer them
+    command.downgrade(alembic_config(database_url), "0002_export_jobs")
+    assert _rows(db, "sp_token", obs, "combo-code") == {
+        ("http://loinc.org", "85354-9"),
+        ("http://loinc.org", "8480-6"),
+    }
+    assert _rows(db, "sp_reference", obs, "patient") == {("Patient", "p1")}
+
+    upgrade(database_url)
+    assert _rows(db, "sp_token", obs, "combo-code") == set()
+    assert _rows(db, "sp_reference", obs, "patient") == set()
+    assert _rows(db, "sp_reference", obs, "subject") == {("Patient", "p1")}
+    db.close()

@@ -50,6 +50,7 @@ class CompiledBranch:
     root_key: str | None
     rest: runtime.Fn | None
     signature: tuple[str, ...]
+    resolves_to: tuple[str, ...] = ()  # ends in ``where(resolve() is T)``: the types kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +79,12 @@ def compile(expression: str, root_type: str | None = None) -> CompiledPath:
 
 def _branch(branch: Branch) -> CompiledBranch:
     key, rest = branch.root_key, branch.build_rest()
+    kept = branch.steps[-1].resolves_to if branch.steps else ()
     if key is None:
-        return CompiledBranch(_at_root(branch.build()), branch.type, None, None, branch.signature)
-    return CompiledBranch(_from_key(key, rest), branch.type, key, rest, branch.signature)
+        run, rest = _at_root(branch.build()), None
+    else:
+        run = _from_key(key, rest)
+    return CompiledBranch(run, branch.type, key, rest, branch.signature, kept)
 
 
 def _at_root(fn: runtime.Fn) -> Callable[[dict[str, Any]], list[Any]]:

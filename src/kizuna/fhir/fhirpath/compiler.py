@@ -39,6 +39,7 @@ class Step:
     key: str | None = None
     fn: Fn | None = None
     label: str = ""  # identifies what ``fn`` computes, for sharing equal branches
+    resolves_to: tuple[str, ...] = ()  # ``where(resolve() is T)``: the types it keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,18 +321,27 @@ def _fn_where(target: Paths, args: tuple[Node, ...], ctx: Context) -> Paths:
             return [item for item in items if keep(item, root)]
 
         label = f"where:{branch.type}:{args[0]!r}"
-        out.append(branch.then(Step(fn=where, label=label), branch.type))
+        kept = _resolved_types(args[0])
+        out.append(branch.then(Step(fn=where, label=label, resolves_to=kept), branch.type))
     return Paths(out)
 
 
-def _predicate(criteria: Node, focus: str | None, ctx: Context) -> Predicate:
-    """A per-item test, with fast forms for ``resolve() is T`` and ``name = 'literal'``."""
+def _resolved_types(criteria: Node) -> tuple[str, ...]:
+    """The types ``resolve() is T`` accepts, or () for any other criteria."""
     if (
         isinstance(criteria, TypeOp)
         and criteria.op == "is"
         and criteria.operand == Call(None, "resolve", ())
     ):
-        matches = model.type_test(_wanted(criteria.type_name))
+        return _wanted(criteria.type_name)
+    return ()
+
+
+def _predicate(criteria: Node, focus: str | None, ctx: Context) -> Predicate:
+    """A per-item test, with fast forms for ``resolve() is T`` and ``name = 'literal'``."""
+    wanted = _resolved_types(criteria)
+    if wanted:
+        matches = model.type_test(wanted)
 
         def resolves_to(item: Any, root: dict[str, Any]) -> bool:
             kind = runtime.reference_type(item, root)

@@ -5,7 +5,8 @@ parameter with its encoder, grouped by the top-level JSON key the branch reads f
 Branches that compute the same values with the same encoder (``code`` and
 ``combo-code`` both read ``Observation.code``) are evaluated and encoded once, and the
 rows are copied under each parameter code. Extraction walks only the keys the resource
-actually has, so absent elements cost nothing.
+actually has, so absent elements cost nothing. Parameters whose rows would repeat other
+parameters' rows (:mod:`kizuna.fhir.indexing.derived`) get none.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kizuna.fhir.fhirpath.runtime import Fn
+from kizuna.fhir.indexing.derived import derived_params
 from kizuna.fhir.indexing.encoders import Encoder, encoder_for
 from kizuna.fhir.indexing.rows import IndexRows
+from kizuna.fhir.indexing.token import encode_reference_identifier
 from kizuna.fhir.searchparams import params_for
 
 Run = Callable[[dict[str, Any]], list[Any]]
@@ -113,11 +116,17 @@ def _build_plan(resource_type: str) -> Plan:
     keyed: dict[str, dict[tuple[Any, ...], list[Any]]] = {}
     rooted: dict[tuple[Any, ...], list[Any]] = {}
     gaps: list[tuple[str, str | None]] = []
+    derived = derived_params(resource_type)
     for param in params_for(resource_type).values():
         if param.extractor is None:
             continue
+        restricted = param.code in derived and derived[param.code].target_type is not None
+        if param.code in derived and not restricted:
+            continue  # a union of stored parameters: their rows answer it
         for branch in param.extractor.branches:
             encoder = encoder_for(param.type, branch.type)
+            if restricted and encoder is not None:
+                encoder = encode_reference_identifier  # its reference rows are the base's
             if encoder is None:
                 gaps.append((param.code, branch.type))
                 continue

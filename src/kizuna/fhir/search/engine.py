@@ -13,7 +13,7 @@ from typing import Any
 
 from kizuna.fhir.outcome import FhirError, Problem
 from kizuna.fhir.search import sql as build
-from kizuna.fhir.search.base import Condition
+from kizuna.fhir.search.base import Condition, param_is
 from kizuna.fhir.search.query import Include, SearchQuery
 from kizuna.store.db import Tx
 from kizuna.store.resources import key_filter
@@ -108,8 +108,9 @@ def _forward_keys(tx: Tx, inc: Include, sources: list[Hit]) -> list[tuple[str, s
         )
         params: list[Any] = [inc.source_type, *chunk]
         if inc.param != "*":
-            sql += " AND i.param = ?"
-            params.append(inc.param)
+            param_sql, param_args = param_is(inc.source_type, inc.param)
+            sql += f" AND {param_sql}"
+            params.extend(param_args)
         if inc.target_type:
             sql += " AND i.target_type = ?"
             params.append(inc.target_type)
@@ -133,8 +134,9 @@ def _reverse_keys(tx: Tx, inc: Include, targets: list[Hit]) -> list[tuple[str, s
             )
             params: list[Any] = [inc.source_type, target_type, *chunk]
             if inc.param != "*":
-                sql += " AND i.param = ?"
-                params.append(inc.param)
+                param_sql, param_args = param_is(inc.source_type, inc.param)
+                sql += f" AND {param_sql}"
+                params.extend(param_args)
             keys.extend((r[0], r[1]) for r in tx.fetchall(sql, params))
     return keys
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from kizuna.fhir.outcome import bad_request
 from kizuna.fhir.search import date, number, quantity, reference, string, token, uri
-from kizuna.fhir.search.base import Condition, any_of
+from kizuna.fhir.search.base import Condition, any_of, param_is
 from kizuna.fhir.search.query import Clause, SearchQuery, SortKey
 from kizuna.fhir.search.values import split_pipe, unescape
 
@@ -51,8 +51,9 @@ def _value_conditions(clause: Clause) -> Condition:
 
 
 def _index_ids(res_type: str, table: str, param: str, cond: Condition | None) -> Condition:
-    sql = f"SELECT i.res_id FROM {table} i WHERE i.res_type = ? AND i.param = ?"
-    params: list[Any] = [res_type, param]
+    param_sql, param_args = param_is(res_type, param)
+    sql = f"SELECT i.res_id FROM {table} i WHERE i.res_type = ? AND {param_sql}"
+    params: list[Any] = [res_type, *param_args]
     if cond is not None:
         sql += f" AND {cond[0]}"
         params.extend(cond[1])
@@ -98,11 +99,12 @@ def _chain_ids(clause: Clause) -> Condition:
 def _has_ids(clause: Clause) -> Condition:
     assert clause.param is not None and clause.target_type is not None
     inner_sql, inner_params = clause_ids(clause.inners[0])[0]
+    param_sql, param_args = param_is(clause.target_type, clause.param.code)
     sql = (
-        "SELECT i.target_id FROM sp_reference i WHERE i.res_type = ? AND i.param = ? "
+        f"SELECT i.target_id FROM sp_reference i WHERE i.res_type = ? AND {param_sql} "
         f"AND i.target_type = ? AND i.res_id IN ({inner_sql})"
     )
-    return sql, [clause.target_type, clause.param.code, clause.res_type, *inner_params]
+    return sql, [clause.target_type, *param_args, clause.res_type, *inner_params]
 
 
 def clause_ids(clause: Clause) -> tuple[Condition, bool]:
@@ -243,11 +245,12 @@ def _sort_expression(key: SortKey) -> Condition:
     if key.param.type == "date":
         column = "high" if key.descending else "low"
     aggregate = "MAX" if key.descending else "MIN"
+    param_sql, param_args = param_is(key.param.base, key.code, "s")
     sql = (
         f"(SELECT {aggregate}(s.{column}) FROM {module.TABLE} s "
-        "WHERE s.res_type = r.res_type AND s.res_id = r.res_id AND s.param = ?)"
+        f"WHERE s.res_type = r.res_type AND s.res_id = r.res_id AND {param_sql})"
     )
-    return sql, [key.code]
+    return sql, param_args
 
 
 def order_clause(query: SearchQuery) -> Condition:
