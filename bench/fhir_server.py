@@ -286,6 +286,8 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[],
                         help="phases to skip: transaction; bulk (search the database kept by --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--connections", type=int, nargs="+", default=[16, 32, 64],
+                        help="wrk connection counts for the read/search phase")
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -324,7 +326,7 @@ def main() -> None:
     try:
         paths = search_paths(url)
         latency(server, paths, 16, 5, work)  # warm the caches
-        results["read_search"] = [latency(server, paths, c, args.seconds, work) for c in (16, 32, 64)]
+        results["read_search"] = [latency(server, paths, c, args.seconds, work) for c in args.connections]
     finally:
         server.stop()
     for row in results["read_search"]:

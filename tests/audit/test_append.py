@@ -7,12 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tests.audit.support import event
+from tests.audit.support import event, fill
 
+from kizuna.audit.chain import CHAIN_COLUMNS
 from kizuna.audit.checkpoints import Checkpointer
-from kizuna.audit.event import AuditEvent
+from kizuna.audit.event import Action, AuditEvent
 from kizuna.audit.recorder import AuditRecorder, RecorderClosed
-from kizuna.audit.store import record
+from kizuna.audit.store import append_committed, event_values, record
 from kizuna.audit.verify import verify_chain
 from kizuna.auth.keys import server_keys
 from kizuna.store.db import Database
@@ -122,3 +123,37 @@ def test_stored_text_is_cleaned_and_bounded(db: Database) -> None:
         row = tx.fetchone("SELECT user_agent FROM audit_log WHERE seq = ?", (seq,))
     assert row is not None and "\x00" not in row[0] and len(row[0]) == 256
     assert verify_chain(db).ok
+
+
+def test_one_statement_appends_store_what_the_python_path_stores(database_url: str) -> None:
+    """PostgreSQL appends through ``kizuna_audit_append``; SQLite through ``append``. Either
+    way each row holds the event's values and hashes onto its predecessor."""
+    db = Database(database_url)
+    awkward = event(
+        2,
+        action=Action.EMERGENCY_ACCESS,
+        patient_ids=("p-1", "p-2", "p-1"),
+        emergency_reason='意識障害 "搬送中"\\n\t救急',
+        user_agent=None,
+    )
+    events = [event(1), awkward, event(3, patient_ids=())]
+    try:
+        fill(db, 2)  # the Python path first, then the one-statement path on its head
+        seqs = append_committed(db, events)
+        assert seqs == [3, 4, 5]
+        with db.read() as tx:
+            stored = tx.fetchall(
+                f"SELECT {', '.join(CHAIN_COLUMNS)} FROM audit_log WHERE seq >= 3 ORDER BY seq"
+            )
+            patients = tx.fetchall(
+                "SELECT patient_id, seq FROM audit_patients WHERE seq >= 3 ORDER BY seq, patient_id"
+            )
+            reviews = tx.fetchall("SELECT seq, opened_ms, status FROM audit_reviews")
+        for row, sent, seq in zip(stored, events, seqs, strict=True):
+            assert list(row) == event_values(sent, seq, 0)
+        assert [tuple(p) for p in patients] == [("patient-1", 3), ("p-1", 4), ("p-2", 4)]
+        assert [tuple(r) for r in reviews] == [(4, awkward.at_ms, "open")]
+        assert verify_chain(db).ok
+        assert append_committed(db, []) == []
+    finally:
+        db.close()

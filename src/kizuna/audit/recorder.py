@@ -17,7 +17,7 @@ from concurrent.futures import Future
 
 from kizuna.audit.checkpoints import Checkpointer
 from kizuna.audit.event import AuditEvent
-from kizuna.audit.store import append
+from kizuna.audit.store import append_committed
 from kizuna.store.db import Database
 
 log = logging.getLogger("kizuna.audit")
@@ -93,8 +93,7 @@ class AuditRecorder:
 
     def _write(self, batch: list[tuple[AuditEvent, Future[int]]]) -> None:
         try:
-            with self.db.transaction() as tx:
-                seqs = append(tx, [event for event, _ in batch])
+            seqs = append_committed(self.db, [event for event, _ in batch])
         except Exception as exc:  # every waiting caller learns of the failure
             log.error("audit append failed: %s", type(exc).__name__)
             for _, future in batch:

@@ -90,6 +90,39 @@ def append(tx: Tx, events: Sequence[AuditEvent], at_ms: int | None = None) -> li
     return seqs
 
 
+def append_committed(db: Database, events: Sequence[AuditEvent]) -> list[int]:
+    """Chain ``events`` onto the log in a transaction of their own; their sequence numbers.
+
+    On PostgreSQL this is one statement on an autocommit connection: the database
+    function ``kizuna_audit_append`` (migration ``audit_0003``) does what :func:`append`
+    does, so the chain head is locked only while the database works."""
+    if not events:
+        return []
+    if db.dialect != "postgresql":
+        with db.transaction() as tx:
+            return append(tx, events)
+    now = _now_ms()
+    rests: list[str] = []
+    reviews: list[bool] = []
+    pid_events: list[int] = []
+    pids: list[str] = []
+    for number, event in enumerate(events, start=1):
+        values = event_values(event, 0, now)
+        rests.append(orjson.dumps(values[1:]).decode())  # the hashed bytes after the seq
+        reviews.append(event.action == Action.EMERGENCY_ACCESS)
+        for pid in dict.fromkeys(event.patient_ids):
+            pid_events.append(number)
+            pids.append(pid)
+    with db.read() as tx:  # autocommit: the call is its own transaction
+        row = tx.fetchone(_APPEND_CALL, (rests, reviews, pid_events, pids))
+    assert row is not None
+    first = int(row[0])
+    return list(range(first, first + len(events)))
+
+
+_APPEND_CALL = "SELECT kizuna_audit_append(?::text[], ?::boolean[], ?::int[], ?::text[])"
+
+
 def record(target: Database | Tx, event: AuditEvent) -> int:
     """Append one event: inside ``target`` if it is a write transaction, else in its own.
 
