@@ -13,8 +13,10 @@ from starlette.responses import Response
 
 from kizuna.api import access, audit, auth, fhir, identity, ingest, operations, responses
 from kizuna.api.context import Services
+from kizuna.api.errors import error_response
+from kizuna.api.read_path import ReadPath
 from kizuna.config import Settings, load
-from kizuna.fhir.outcome import FhirError, Problem
+from kizuna.fhir.outcome import FhirError
 from kizuna.fhir.repository import Repository
 from kizuna.heap import settle_heap
 from kizuna.store import statistics
@@ -25,32 +27,11 @@ log = logging.getLogger("kizuna.api")
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(FhirError)
-    async def fhir_error(request: Request, exc: FhirError) -> Response:
-        return responses.error(exc)
+    async def answer(request: Request, exc: Exception) -> Response:
+        return error_response(request, exc)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        code = "not-found" if exc.status_code == 404 else "processing"
-        return responses.outcome([Problem(code, str(exc.detail))], exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            Problem(
-                "invalid", str(e.get("msg", "invalid")), ".".join(str(p) for p in e.get("loc", ()))
-            )
-            for e in exc.errors()
-        ]
-        return responses.outcome(problems, 400)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # The type only: exception texts may carry patient data.
-        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return responses.outcome(
-            [Problem("exception", "internal error; the request was not applied")], 500
-        )
+    for kind in (FhirError, HTTPException, RequestValidationError, Exception):
+        app.add_exception_handler(kind, answer)
 
 
 def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAPI:
@@ -72,6 +53,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
         )
     _install_error_handlers(app)
     _routes(app)
+    app.add_middleware(ReadPath)
     return app
 
 
