@@ -628,3 +628,42 @@ def test_parameters_answered_from_other_rows_match_their_definition(
     assert {e["resource"]["id"] for e in reverse["entry"] if e["search"]["mode"] == "include"} == {
         rid for rid, found in defined.items() if target in found
     }
+
+
+def test_a_patients_pages_hold_every_live_match_once_in_id_order(
+    fhir: httpx.Client, loaded: dict[str, list[Resource]]
+) -> None:
+    """A search naming a patient, unsorted, is cut into pages before resources are read
+    (PostgreSQL): deleted and updated resources, negated clauses and ``_id`` must still
+    give exactly the live matches, in id order, each once."""
+    by_patient: dict[str, list[Resource]] = {}
+    for o in loaded["Observation"]:
+        by_patient.setdefault(o["subject"]["reference"], []).append(o)
+    patient, observations = max(by_patient.items(), key=lambda item: len(item[1]))
+    gone = {o["id"] for o in observations[:3]}
+    for res_id in gone:
+        assert fhir.delete(f"/Observation/{res_id}").status_code in (200, 204)
+    changed = {**observations[3], "status": "amended"}
+    assert fhir.put(f"/Observation/{changed['id']}", json=changed).status_code == 200
+    live = sorted(o["id"] for o in observations if o["id"] not in gone)
+    assert len(live) > 14
+    paged = _all_ids(fhir, "/Observation", {"subject": patient, "_count": "7"})
+    assert paged == live
+    code = observations[5]["code"]["coding"][0]
+    without = _all_ids(
+        fhir,
+        "/Observation",
+        {"patient": patient.split("/")[1], "code:not": f"{code['system']}|{code['code']}"},
+    )
+    assert without == sorted(
+        o["id"]
+        for o in observations
+        if o["id"] not in gone and not _has_code(o, code["system"], code["code"])
+    )
+    picked = [live[0], live[-1], next(iter(gone))]
+    assert _all_ids(fhir, "/Observation", {"subject": patient, "_id": ",".join(picked)}) == [
+        live[0],
+        live[-1],
+    ]
+    amended = _all_ids(fhir, "/Observation", {"subject": patient, "status": "amended"})
+    assert amended == [changed["id"]]

@@ -265,9 +265,69 @@ def order_clause(query: SearchQuery) -> Condition:
     return ", ".join(parts), params
 
 
+_ROW_COLUMN = re.compile(r"\br\.(\w+)")
+#: the columns every index row shares with its resource's row (same values)
+_SHARED_COLUMNS = frozenset({"res_id", "res_type", "patient_key"})
+
+
+def _page_ids(
+    query: SearchQuery, extra: list[Condition], limit: int, offset: int
+) -> Condition | None:
+    """On PostgreSQL, for a search naming patients and ordered by id: the page's ids
+    chosen from the patient's index rows alone, every clause and access condition tested
+    on those rows, or None when that cannot be done.
+
+    Index rows exist only for current, non-deleted versions, and carry their resource's
+    type, id and patient key, so a patient's page can be cut before any resource row is
+    read: 21 resources are joined instead of all of the patient's (0.9 -> 0.2 ms for a
+    patient's 305 Observations).
+    """
+    if query.sort:
+        return None
+    driver = next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
+    if driver is None or any(
+        col not in _SHARED_COLUMNS for sql, _ in extra for col in _ROW_COLUMN.findall(sql)
+    ):
+        return None
+    built = [clause_ids(clause) for clause in query.clauses]
+    (driver_sql, params), _ = built[driver]
+    found = _INDEX_IDS.match(driver_sql)
+    if found is None:
+        return None
+    rows = f"SELECT i.res_id, i.res_type, i.patient_key FROM {found[1]} i WHERE "
+    tests: list[str] = []
+    for n, ((sql, args), negate) in enumerate(built):
+        if n == driver:
+            continue
+        probe = _probe(sql, "d.res_id", sqlite=False)
+        if probe is not None:
+            tests.append(f"{'NOT ' if negate else ''}EXISTS ({probe})")
+        else:
+            tests.append(f"d.res_id {'NOT IN' if negate else 'IN'} ({sql})")
+        params = [*params, *args]
+    for sql, args in extra:
+        tests.append(_ROW_COLUMN.sub(r"d.\1", sql))
+        params = [*params, *args]
+    where = " AND ".join(tests) or "TRUE"
+    sql = (
+        f"SELECT DISTINCT d.res_id FROM ({rows}{driver_sql[found.end() :]}) d "
+        f"WHERE {where} ORDER BY d.res_id LIMIT ? OFFSET ?"
+    )
+    return sql, [*params, limit, offset]
+
+
 def select_page(
     query: SearchQuery, extra: list[Condition], limit: int, offset: int, dialect: str
 ) -> Condition:
+    page = _page_ids(query, extra, limit, offset) if dialect == "postgresql" else None
+    if page is not None:  # the access conditions are tested on the page's rows again
+        conds = "".join(f" AND {c[0]}" for c in extra)
+        sql = (
+            "SELECT r.res_type, r.res_id, r.content FROM resources r "
+            f"WHERE r.res_type = ? AND r.deleted = 0 AND r.res_id IN ({page[0]}){conds} "
+            "ORDER BY r.res_id"
+        )
+        return sql, [query.res_type, *page[1], *(a for c in extra for a in c[1])]
     where, params = where_clause(query, extra, dialect)
     order, order_params = order_clause(query)
     sql = (
