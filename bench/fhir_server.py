@@ -13,6 +13,9 @@ bulk phase). Each phase starts from an empty database.
    ceiling, in the same run.
 3. Read and search: wrk drives a mix of reads and searches at 16, 32 and 64 connections
    against the bulk-loaded database; latency percentiles come from wrk's own histogram.
+   Then the same mix offered at a fixed rate (``--rates``, default 1,000 requests/s) on 16,
+   32 and 64 connections by ``open_loop.py``: latency at that load, counted from each
+   request's planned send time.
 
 Results go to bench/out/<backend>.json and are printed as a table.
 """
@@ -39,6 +42,7 @@ import orjson
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import open_loop
 from databases import PG_BASE, fresh_database, kept_database
 from served import KIZUNA, Server
 
@@ -288,6 +292,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 32, 64],
                         help="wrk connection counts for the read/search phase")
+    parser.add_argument("--rates", type=float, nargs="*", default=[1000],
+                        help="offered requests/s for the open-loop latency phase (none: skip it)")
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -327,10 +333,16 @@ def main() -> None:
         paths = search_paths(url)
         latency(server, paths, 16, 5, work)  # warm the caches
         results["read_search"] = [latency(server, paths, c, args.seconds, work) for c in args.connections]
+        results["read_search_at_rate"] = [
+            open_loop.run(server.url, paths, rate, c, args.seconds)
+            for rate in args.rates for c in args.connections
+        ]
     finally:
         server.stop()
     for row in results["read_search"]:
         print("read/search", row, flush=True)
+    for row in results["read_search_at_rate"]:
+        print("read/search at a fixed rate", row, flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.backend}.json").write_text(json.dumps(results, indent=2))
     if not args.keep:

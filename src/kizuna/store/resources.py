@@ -101,7 +101,10 @@ def key_filter(keys: Sequence[Key], dialect: str, alias: str = "") -> tuple[str,
     On PostgreSQL the keys are two arrays joined to the table, so the plan is one index probe
     per key whatever the statistics say; an ``OR`` of per-type ``IN`` lists let the planner,
     with statistics that had not yet seen a type, scan every row of that type instead.
+    One key is an equality on the primary key on both: the cheapest statement to plan.
     """
+    if len(keys) == 1:
+        return f"({alias}res_type = ? AND {alias}res_id = ?)", [keys[0][0], keys[0][1]]
     if dialect == "postgresql":
         return (
             f"(({alias}res_type, {alias}res_id) IN (SELECT * FROM unnest(?::text[], ?::text[])))",

@@ -256,11 +256,11 @@ def _sort_expression(key: SortKey) -> Condition:
 def order_clause(query: SearchQuery) -> Condition:
     parts: list[str] = []
     params: list[Any] = []
-    for key in query.sort:
+    for key in query.sort:  # resources without the value come last either way
         expr, args = _sort_expression(key)
         direction = "DESC" if key.descending else "ASC"
-        parts.append(f"({expr} IS NULL) ASC, {expr} {direction}")
-        params.extend(args + args)
+        parts.append(f"{expr} {direction} NULLS LAST")
+        params.extend(args)
     parts.append("r.res_id ASC")
     return ", ".join(parts), params
 
