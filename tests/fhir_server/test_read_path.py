@@ -5,6 +5,7 @@ router's route does, errors and access control included."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,25 @@ def test_the_read_path_chooses_what_the_router_chooses(
     else:
         assert theirs is not None, path
         assert (ours[0], ours[1]) == theirs, path
+
+
+def test_every_route_of_the_app_is_left_to_the_router_or_chosen_alike(app: Any) -> None:
+    """Each GET route's own path, its parameters filled in: a route added later is tried
+    here whatever its name."""
+    fill = {"res_type": "Patient", "res_id": "p1"}
+    tried = 0
+    for route in _flat(app.router.routes):
+        path = getattr(route, "path", "")
+        if "GET" not in (getattr(route, "methods", None) or ()) or not path.startswith("/fhir"):
+            continue
+        concrete = re.sub(r"{(\w+)(:\w+)?}", lambda m: fill.get(m[1], "x1"), path)
+        ours, theirs = route_for(concrete), _router_choice(app, concrete)
+        if ours is None:
+            assert theirs is None or theirs[0] not in (fhir.search, fhir.read), concrete
+        else:
+            assert ours == theirs, concrete
+        tried += 1
+    assert tried >= 10
 
 
 def test_known_paths() -> None:
