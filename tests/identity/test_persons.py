@@ -44,6 +44,9 @@ def test_link_unlink_and_merge_keep_their_history(db: Database) -> None:
         person = review.link_patients(tx, a, b, "operator-1", "same chart number on paper")
     with db.transaction() as tx:
         assert persons.patients_of(tx, person) == sorted([a, b])
+        assert persons.linked_patients(tx, a) == persons.linked_patients(tx, b) == sorted([a, b])
+        assert persons.linked_patients(tx, c) == [c]
+        assert persons.linked_patients(tx, "no-such-patient") == []
         moved = b if persons.person_of(tx, a) == person else a
         c_person = persons.person_of(tx, c) or ""
         review.merge_persons(tx, person, c_person, "operator-2", "verified at the counter")

@@ -55,10 +55,7 @@ class Decision:
 
 def person_patients(tx: Tx, patient_id: str) -> tuple[str, ...]:
     """Every Patient record of the person ``patient_id`` belongs to, that record first."""
-    person = persons.person_of(tx, patient_id)
-    if person is None:
-        return (patient_id,)
-    others = [p for p in persons.patients_of(tx, person) if p != patient_id]
+    others = [p for p in persons.linked_patients(tx, patient_id) if p != patient_id]
     return (patient_id, *others)
 
 

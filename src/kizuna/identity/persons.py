@@ -51,6 +51,17 @@ def patients_of(tx: Tx, person_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def linked_patients(tx: Tx, patient_id: str) -> list[str]:
+    """Every patient of the person ``patient_id`` belongs to, in id order, in one query
+    (empty if the patient is not indexed)."""
+    rows = tx.fetchall(
+        "SELECT l.patient_id FROM identity_links l WHERE l.person_id = "
+        "(SELECT p.person_id FROM identity_links p WHERE p.patient_id = ?) ORDER BY l.patient_id",
+        (patient_id,),
+    )
+    return [r[0] for r in rows]
+
+
 def _event(
     tx: Tx,
     action: str,
