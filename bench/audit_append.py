@@ -60,13 +60,23 @@ TABLES = ("audit_log", "audit_reviews", "audit_patients", "audit_checkpoints", "
 
 
 def reset(db: Database) -> None:
-    """Empty the audit tables (TRUNCATE on PostgreSQL: row deletes are refused there)."""
+    """Empty the audit tables. Row deletes are refused on both backends: TRUNCATE on
+    PostgreSQL; on SQLite the append-only triggers are dropped and created again."""
     with db.transaction() as tx:
         if tx.dialect == "postgresql":
             tx.execute(f"TRUNCATE {', '.join(TABLES)}")
-        else:
-            for table in TABLES:
-                tx.execute(f"DELETE FROM {table}")
+            return
+        marks = ",".join("?" * len(TABLES))
+        triggers = tx.fetchall(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})",
+            TABLES,
+        )
+        for name, _ in triggers:
+            tx.execute(f'DROP TRIGGER "{name}"')
+        for table in TABLES:
+            tx.execute(f"DELETE FROM {table}")
+        for _, sql in triggers:
+            tx.execute(sql)
 
 
 def single(db: Database, count: int, threads: int) -> None:
