@@ -221,3 +221,23 @@ def test_without_a_token_both_ways_refuse_alike(
         assert answer.json()["resourceType"] == "OperationOutcome"
         bearer = _same(fast, slow, path, Authorization="Bearer not-a-token")
         assert bearer.status_code == 401, path
+
+
+def test_an_unexpected_error_is_logged_without_the_ids_in_its_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from starlette.requests import Request
+
+    from kizuna.api.errors import error_response, path_shape
+
+    assert path_shape("/fhir/Patient/p-123/$everything") == "/fhir/Patient/{id}/$everything"
+    assert path_shape("/fhir/Observation/o-9/_history/2") == "/fhir/Observation/{id}/_history/{id}"
+    assert path_shape("/viewer/patient/p-123") == "/viewer/patient/{id}"
+    scope = {"type": "http", "method": "GET", "path": "/fhir/Patient/p-123", "headers": []}
+    with caplog.at_level("ERROR", logger="kizuna.api"):
+        answer = error_response(Request(scope), KeyError("p-123 山田"))
+    assert answer.status_code == 500
+    assert b"p-123" not in answer.body and b"Traceback" not in answer.body
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "KeyError" in logged and "/fhir/Patient/{id}" in logged
+    assert "p-123" not in logged and "山田" not in logged
