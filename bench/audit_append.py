@@ -10,8 +10,9 @@ Modes (every event is durable when its call returns):
               thread; a batch holds what the waiting callers queued, so throughput grows
               with concurrency)
 
-PostgreSQL is KIZUNA_BENCH_PG_URL (default: the test server), in a scratch schema that
-is dropped afterwards; it is skipped when unreachable. Every run ends with
+Each mode starts on an empty database (``bench/databases.py``): a SQLite file, or the
+PostgreSQL schema ``bench_audit`` of KIZUNA_BENCH_PG (default: the test server), dropped
+afterwards; PostgreSQL is skipped when unreachable. Every run ends with
 ``verify_chain``, whose speed is reported too.
 """
 
@@ -26,14 +27,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
+from databases import PG_BASE, fresh_database
+
 from kizuna.audit.event import AuditEvent
 from kizuna.audit.recorder import AuditRecorder
 from kizuna.audit.store import append, record
 from kizuna.audit.verify import verify_chain
 from kizuna.store.db import Database
 from kizuna.store.migrate import upgrade
-
-PG_URL = os.environ.get("KIZUNA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def make_event(n: int) -> AuditEvent:
@@ -54,29 +56,6 @@ def make_event(n: int) -> AuditEvent:
         client_ip="192.0.2.10",
         user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
     )
-
-
-TABLES = ("audit_log", "audit_reviews", "audit_patients", "audit_checkpoints", "audit_head")
-
-
-def reset(db: Database) -> None:
-    """Empty the audit tables. Row deletes are refused on both backends: TRUNCATE on
-    PostgreSQL; on SQLite the append-only triggers are dropped and created again."""
-    with db.transaction() as tx:
-        if tx.dialect == "postgresql":
-            tx.execute(f"TRUNCATE {', '.join(TABLES)}")
-            return
-        marks = ",".join("?" * len(TABLES))
-        triggers = tx.fetchall(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})",
-            TABLES,
-        )
-        for name, _ in triggers:
-            tx.execute(f'DROP TRIGGER "{name}"')
-        for table in TABLES:
-            tx.execute(f"DELETE FROM {table}")
-        for _, sql in triggers:
-            tx.execute(sql)
 
 
 def single(db: Database, count: int, threads: int) -> None:
@@ -117,45 +96,27 @@ def modes(threads: int) -> list[tuple[str, Mode, int]]:
     ]
 
 
-def run(label: str, url: str, count: int, threads: int) -> None:
-    upgrade(url)
-    db = Database(url, pool_size=threads + 2)
-    try:
-        for name, mode, workers in modes(threads):
-            reset(db)
+def run(backend: str, folder: Path, count: int, threads: int) -> None:
+    """Each mode on a database of its own: audit rows cannot be deleted on either backend."""
+    for name, mode, workers in modes(threads):
+        url = fresh_database(backend, folder, "audit")
+        upgrade(url)
+        db = Database(url, pool_size=threads + 2)
+        try:
             started = time.perf_counter()
             mode(db, count, workers)
             elapsed = time.perf_counter() - started
             checked = time.perf_counter()
             report = verify_chain(db)
             verify_rate = report.rows / (time.perf_counter() - checked)
-            assert report.ok and report.rows == count, report.findings[:3]
-            print(
-                f"{label:<10} {name:<10} threads={workers:<3} {count / elapsed:>8,.0f} events/s"
-                f"   verify {verify_rate:>8,.0f} rows/s",
-                flush=True,
-            )
-    finally:
-        db.close()
-
-
-def postgres_url() -> tuple[str, Callable[[], None]] | None:
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-    except psycopg.Error as exc:
-        print(f"postgresql skipped: {str(exc).splitlines()[0]}")
-        return None
-
-    def drop() -> None:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", drop
+        finally:
+            db.close()
+        assert report.ok and report.rows == count, report.findings[:3]
+        print(
+            f"{backend:<10} {name:<10} threads={workers:<3} {count / elapsed:>8,.0f} events/s"
+            f"   verify {verify_rate:>8,.0f} rows/s",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -163,14 +124,14 @@ def main() -> None:
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     print(f"{count} events per mode, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
-        run("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", count, threads)
-    pg = postgres_url()
-    if pg is not None:
-        url, drop = pg
+        run("sqlite", Path(tmp), count, threads)
         try:
-            run("postgresql", url, count, threads)
-        finally:
-            drop()
+            run("postgresql", Path(tmp), count, threads)
+        except psycopg.OperationalError as exc:
+            print(f"postgresql skipped: {str(exc).splitlines()[0]}")
+            return
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute('DROP SCHEMA IF EXISTS "bench_audit" CASCADE')
 
 
 if __name__ == "__main__":

@@ -180,6 +180,11 @@ def _names_patients(clause: Clause) -> bool:
 Built = list[tuple[Condition, bool]]
 
 
+def _patient_driver(query: SearchQuery) -> int | None:
+    """The position of the first clause naming patients, or None."""
+    return next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
+
+
 def _patient_nested(query: SearchQuery, built: Built) -> tuple[set[int], Condition] | None:
     """On PostgreSQL: the first clause naming patients, with the other positive index
     clauses as ``EXISTS`` probes on its rows (the positions it covers, and the subquery),
@@ -190,7 +195,7 @@ def _patient_nested(query: SearchQuery, built: Built) -> tuple[set[int], Conditi
     to their resource. Left to itself PostgreSQL fetched every one of the patient's
     Observations before testing the code of each.
     """
-    driver = next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
+    driver = _patient_driver(query)
     if driver is None:
         return None
     (sql, params), _ = built[driver]
@@ -284,7 +289,7 @@ def _page_ids(
     """
     if query.sort:
         return None
-    driver = next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
+    driver = _patient_driver(query)
     if driver is None or any(
         col not in _SHARED_COLUMNS for sql, _ in extra for col in _ROW_COLUMN.findall(sql)
     ):
