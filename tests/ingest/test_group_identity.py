@@ -249,13 +249,17 @@ class _Counting:
         self.sent.append(sql)
         self._tx.executemany(sql, rows)
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    def fetchall(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> list[Row]:
         self.sent.append(sql)
-        return self._tx.fetchall(sql, params)
+        return self._tx.fetchall(sql, params, prepare=prepare)
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    def fetchone(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> Row | None:
         self.sent.append(sql)
-        return self._tx.fetchone(sql, params)
+        return self._tx.fetchone(sql, params, prepare=prepare)
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Any) -> None:
         self.sent.append(f"INSERT INTO {table}")

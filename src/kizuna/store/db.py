@@ -35,9 +35,16 @@ class Tx(Protocol):
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    def fetchall(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> list[Row]:
+        """``prepare`` is psycopg's: None lets it prepare a statement run often (PostgreSQL
+        may then keep a generic plan), False plans every execution for its values."""
+        ...
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+    def fetchone(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> Row | None: ...
 
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -92,10 +99,14 @@ class _SqliteTx:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._conn.executemany(sql, rows)
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    def fetchall(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> list[Row]:
         return self._conn.execute(sql, params).fetchall()
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    def fetchone(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> Row | None:
         row: Row | None = self._conn.execute(sql, params).fetchone()
         return row
 
@@ -119,12 +130,16 @@ class _PostgresTx:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._cur.executemany(to_pyformat(sql), list(rows))
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        self._cur.execute(to_pyformat(sql), params)
+    def fetchall(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> list[Row]:
+        self._cur.execute(to_pyformat(sql), params, prepare=prepare)
         return self._cur.fetchall()
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        self._cur.execute(to_pyformat(sql), params)
+    def fetchone(
+        self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> Row | None:
+        self._cur.execute(to_pyformat(sql), params, prepare=prepare)
         row: Row | None = self._cur.fetchone()
         return row
 
@@ -147,14 +162,15 @@ def _configure_pg(conn: Any) -> None:
     grow with the tables before ANALYZE has run) cost 100-600 ms per statement in
     measurements where the query itself took under 5 ms.
 
-    Every statement is planned for its own parameters (``force_custom_plan``). psycopg
-    prepares a statement after its fifth execution, and PostgreSQL then falls back to a
-    generic plan whose estimates ignore the values: ``MedicationRequest?patient=x&status=
-    active`` was driven from the thousands of active prescriptions instead of the patient's
-    few (22.7 ms instead of 0.09 ms per search on 200,000 resources), and such searches
-    took most of the database's time under load."""
+    Plans are kept (PostgreSQL's default ``plan_cache_mode``): psycopg prepares a statement
+    after its fifth execution, and PostgreSQL may then reuse one generic plan instead of
+    planning every execution, which for key lookups and the audit append cost more than
+    running them. A generic plan's estimates ignore the values, which is wrong for searches
+    whose best plan depends on them (``MedicationRequest?status=active`` driven from the
+    thousands of active prescriptions took 22.7 ms instead of 0.09 ms), so the search
+    engine runs every search whose plan is not fixed unprepared: planned for its own values
+    each time (``kizuna.fhir.search.sql.plan_can_be_kept``)."""
     conn.execute("SET jit = off")
-    conn.execute("SET plan_cache_mode = force_custom_plan")
 
 
 #: SQLite gathers no planner statistics by itself: a sampled ANALYZE (rows per index) runs

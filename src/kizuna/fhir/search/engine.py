@@ -38,9 +38,16 @@ class Page:
     has_next: bool = False
 
 
+def _prepare(query: SearchQuery) -> bool | None:
+    """psycopg's ``prepare`` for the search's statements: left to psycopg (a kept plan)
+    when the plan does not depend on the values, else never prepared, so PostgreSQL
+    plans each execution for its own values (``build.plan_can_be_kept``)."""
+    return None if build.plan_can_be_kept(query) else False
+
+
 def count(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> int:
     sql, params = build.select_count(query, limits(query.res_type), tx.dialect)
-    row = tx.fetchone(sql, params)
+    row = tx.fetchone(sql, params, prepare=_prepare(query))
     return int(row[0]) if row else 0
 
 
@@ -53,7 +60,7 @@ def search(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> Page:
         sql, params = build.select_page(
             query, limits(query.res_type), query.count + 1, query.offset, tx.dialect
         )
-        rows = tx.fetchall(sql, params)
+        rows = tx.fetchall(sql, params, prepare=_prepare(query))
         page.has_next = len(rows) > query.count
         page.matches = [(r[0], r[1], r[2]) for r in rows[: query.count]]
     page.total = _total(tx, query, page, limits)

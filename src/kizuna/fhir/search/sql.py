@@ -159,13 +159,19 @@ def _driving(query: SearchQuery) -> int | None:
 def _probe(sql: str, row_id: str = "r.res_id", sqlite: bool = True) -> str | None:
     """An index-id subquery as a per-row ``EXISTS`` probe of ``row_id`` (same parameters),
     else None. SQLite is told to use the ``(res_type, res_id)`` index whatever its
-    statistics say; PostgreSQL picks that index itself."""
+    statistics say. On PostgreSQL the probe ends in ``OFFSET 0``, which keeps the planner
+    from turning it into a join that the probed table could drive: it stays a test of
+    each row, so the plan of a search driven by a patient's rows is the same whatever
+    the values (see :func:`plan_can_be_kept`)."""
     found = _INDEX_IDS.match(sql)
     if found is None:
         return None
     table = found[1]
     hint = f" INDEXED BY ix_{table[3:]}_res" if sqlite else ""
-    return f"SELECT 1 FROM {table} i{hint} WHERE i.res_id = {row_id} AND {sql[found.end() :]}"
+    fence = "" if sqlite else " OFFSET 0"
+    return (
+        f"SELECT 1 FROM {table} i{hint} WHERE i.res_id = {row_id} AND {sql[found.end() :]}{fence}"
+    )
 
 
 def _names_patients(clause: Clause) -> bool:
@@ -183,6 +189,30 @@ Built = list[tuple[Condition, bool]]
 def _patient_driver(query: SearchQuery) -> int | None:
     """The position of the first clause naming patients, or None."""
     return next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
+
+
+#: clauses that are not a plain test of index rows (no per-row probe on PostgreSQL)
+_UNPROBED_KINDS = frozenset({"id", "lastUpdated", "chain", "has"})
+_UNPROBED_MODIFIERS = frozenset({"not", "missing", "identifier"})
+
+
+def plan_can_be_kept(query: SearchQuery) -> bool:
+    """Whether one PostgreSQL plan serves this search whatever its values, so the server
+    may keep it (a prepared statement's generic plan) instead of planning every request.
+
+    True when a clause naming patients drives the search and every other clause is a
+    per-row probe of that patient's index rows (``_probe``, fenced): the plan's shape is
+    then fixed, and a patient's compartment is small whatever the values. Any other
+    search is planned for its own values every time: a generic plan, blind to them, drove
+    ``MedicationRequest?status=active`` searches from every active prescription."""
+    driver = _patient_driver(query)
+    if driver is None:
+        return False
+    return all(
+        n == driver
+        or (clause.kind not in _UNPROBED_KINDS and clause.modifier not in _UNPROBED_MODIFIERS)
+        for n, clause in enumerate(query.clauses)
+    )
 
 
 def _patient_nested(query: SearchQuery, built: Built) -> tuple[set[int], Condition] | None:
