@@ -52,12 +52,12 @@ def _link(relation: str, url: str) -> str:
 
 def page_links(base: str, res_type: str, params: list[tuple[str, str]], page: Page) -> list[str]:
     """self / first / previous / next links carrying every original parameter."""
-    kept = [(k, v) for k, v in params if k != "_offset"]
+    kept = urlencode([(k, v) for k, v in params if k != "_offset"])  # encoded once
     count = page.query.count
     offset = page.query.offset
 
     def url(at: int) -> str:
-        query = urlencode([*kept, ("_offset", str(at))] if at else kept)
+        query = "&".join(q for q in (kept, f"_offset={at}" if at else "") if q)
         return f"{base}/{res_type}" + (f"?{query}" if query else "")
 
     links = [_link("self", url(offset)), _link("first", url(0))]

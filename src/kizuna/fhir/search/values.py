@@ -5,6 +5,8 @@ from __future__ import annotations
 
 def split_escaped(text: str, sep: str) -> list[str]:
     """Split on ``sep`` not preceded by a backslash, then unescape ``\\,`` ``\\|`` ``\\$``."""
+    if "\\" not in text:  # nothing escaped: a plain split (most values)
+        return text.split(sep)
     parts: list[str] = []
     current: list[str] = []
     escaped = False
