@@ -93,10 +93,10 @@ class Counted:
                 setattr(tx_class, method, self._counting(getattr(tx_class, method)))
 
     def _counting(self, method: Any) -> Any:
-        def counted(tx: Any, *args: Any) -> Any:
+        def counted(tx: Any, *args: Any, **kwargs: Any) -> Any:
             if method.__name__ != "insert_rows" or args[2]:  # no rows: nothing is sent
                 self.sent += 1
-            return method(tx, *args)
+            return method(tx, *args, **kwargs)
 
         return counted
 
