@@ -3,7 +3,8 @@
 Most requests are ``GET /fhir/{type}`` (search) and ``GET /fhir/{type}/{id}`` (read).
 FastAPI's router, dependency resolution and exception middleware cost a server process
 about as much CPU per request as the access decision, the search and the audit record
-together, so this middleware hands those two paths straight to the same handlers
+together, so this layer, in front of FastAPI's middleware stack (``KizunaApp`` in
+``kizuna.api.app``), hands those two paths straight to the same handlers
 (``kizuna.api.fhir.search`` and ``read``) in a worker thread and maps their errors with
 ``kizuna.api.errors``. Every other request, and any path the router would give to another
 route, goes on to the router. ``tests/fhir_server/test_read_path.py`` checks that both
