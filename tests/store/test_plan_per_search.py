@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from kizuna.access import gate
+from kizuna.access.decision import Decision
+from kizuna.auth.principal import Principal
 from kizuna.fhir import writes
 from kizuna.fhir.search import engine
 from kizuna.fhir.search import sql as build
@@ -122,3 +125,22 @@ def test_only_searches_driven_by_patients_keep_their_plan() -> None:
     }
     assert all(build.plan_can_be_kept(parse(t, p)) for t, p in kept.items())
     assert not any(build.plan_can_be_kept(parse(t, p)) for t, p in planned.items())
+
+
+def test_a_search_under_a_category_exclusion_is_planned_for_its_values() -> None:
+    """An excluded category is a probe of another table whose size the values decide."""
+    query = parse("MedicationRequest", [("patient", "p1"), ("status", "active")])
+    excluding = Decision(True, "consent-active", "treatment", ("p1",), frozenset({"psychiatric"}))
+    allowing = Decision(True, "consent-active", "treatment", ("p1",))
+    physician = Principal(
+        kind="user",
+        subject="u-doc",
+        name="佐藤 花子",
+        role="physician",
+        facility_code="1310123458",
+        scopes=("user/*.rs",),
+    )
+    assert build.plan_can_be_kept(query, gate.limits(physician, [allowing], "MedicationRequest"))
+    assert not build.plan_can_be_kept(
+        query, gate.limits(physician, [excluding], "MedicationRequest")
+    )

@@ -21,18 +21,15 @@ NOTHING: Condition = ("1 = 0", [])
 UNOWNED: Condition = ("r.patient_key IS NULL", [])
 
 
-def _excluded(res_type: str | None, categories: frozenset[str]) -> Condition:
+def _excluded(categories: frozenset[str]) -> Condition:
+    """Not labelled with an excluded category: a probe of the row's own index rows
+    (``(res_type, res_id)``), so its cost follows the rows read, not the number of labelled
+    resources in the country."""
     marks = ",".join("?" * len(categories))
-    if res_type is None:
-        return (
-            f"r.res_id NOT IN (SELECT s.res_id FROM sp_token s WHERE s.res_type = r.res_type "
-            f"AND s.param = ? AND s.code IN ({marks}))",
-            [PARAM, *sorted(categories)],
-        )
     return (
-        f"r.res_id NOT IN (SELECT s.res_id FROM sp_token s WHERE s.res_type = ? AND s.param = ? "
-        f"AND s.code IN ({marks}))",
-        [res_type, PARAM, *sorted(categories)],
+        "NOT EXISTS (SELECT 1 FROM sp_token s WHERE s.res_type = r.res_type "
+        f"AND s.res_id = r.res_id AND s.param = ? AND s.code IN ({marks}))",
+        [PARAM, *sorted(categories)],
     )
 
 
@@ -48,11 +45,11 @@ def _owned(decision: Decision, res_type: str | None) -> Condition:
     if categories and (res_type is None or res_type not in decision.exempt_types):
         if res_type is None and decision.exempt_types:
             exempt = sorted(decision.exempt_types)
-            clause, args = _excluded(None, categories)
+            clause, args = _excluded(categories)
             sql += f" AND (r.res_type IN ({','.join('?' * len(exempt))}) OR {clause})"
             params += [*exempt, *args]
         else:
-            clause, args = _excluded(res_type, categories)
+            clause, args = _excluded(categories)
             sql += f" AND {clause}"
             params += args
     return sql, params

@@ -38,16 +38,17 @@ class Page:
     has_next: bool = False
 
 
-def _prepare(query: SearchQuery) -> bool | None:
+def _prepare(query: SearchQuery, extra: list[Condition]) -> bool | None:
     """psycopg's ``prepare`` for the search's statements: left to psycopg (a kept plan)
     when the plan does not depend on the values, else never prepared, so PostgreSQL
     plans each execution for its own values (``build.plan_can_be_kept``)."""
-    return None if build.plan_can_be_kept(query) else False
+    return None if build.plan_can_be_kept(query, extra) else False
 
 
 def count(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> int:
-    sql, params = build.select_count(query, limits(query.res_type), tx.dialect)
-    row = tx.fetchone(sql, params, prepare=_prepare(query))
+    extra = limits(query.res_type)
+    sql, params = build.select_count(query, extra, tx.dialect)
+    row = tx.fetchone(sql, params, prepare=_prepare(query, extra))
     return int(row[0]) if row else 0
 
 
@@ -57,10 +58,10 @@ def search(tx: Tx, query: SearchQuery, limits: Limits = no_limits) -> Page:
         page.total = count(tx, query, limits)
         return page
     if query.count > 0:
-        sql, params = build.select_page(
-            query, limits(query.res_type), query.count + 1, query.offset, tx.dialect
-        )
-        rows = tx.fetchall(sql, params, prepare=_prepare(query))
+        extra = limits(query.res_type)
+        limit = query.count + 1
+        sql, params = build.select_page(query, extra, limit, query.offset, tx.dialect)
+        rows = tx.fetchall(sql, params, prepare=_prepare(query, extra))
         page.has_next = len(rows) > query.count
         page.matches = [(r[0], r[1], r[2]) for r in rows[: query.count]]
     page.total = _total(tx, query, page, limits)

@@ -196,17 +196,19 @@ _UNPROBED_KINDS = frozenset({"id", "lastUpdated", "chain", "has"})
 _UNPROBED_MODIFIERS = frozenset({"not", "missing", "identifier"})
 
 
-def plan_can_be_kept(query: SearchQuery) -> bool:
+def plan_can_be_kept(query: SearchQuery, extra: list[Condition] | None = None) -> bool:
     """Whether one PostgreSQL plan serves this search whatever its values, so the server
     may keep it (a prepared statement's generic plan) instead of planning every request.
 
-    True when a clause naming patients drives the search and every other clause is a
-    per-row probe of that patient's index rows (``_probe``, fenced): the plan's shape is
-    then fixed, and a patient's compartment is small whatever the values. Any other
-    search is planned for its own values every time: a generic plan, blind to them, drove
-    ``MedicationRequest?status=active`` searches from every active prescription."""
+    True when a clause naming patients drives the search, every other clause is a per-row
+    probe of that patient's index rows (``_probe``, fenced) and every access condition in
+    ``extra`` is a plain test of the row: the plan's shape is then fixed, and a patient's
+    compartment is small whatever the values. Any other search is planned for its own
+    values every time: a generic plan, blind to them, drove
+    ``MedicationRequest?status=active`` searches from every active prescription, and
+    could drive an excluded category's test from every resource labelled with it."""
     driver = _patient_driver(query)
-    if driver is None:
+    if driver is None or any("SELECT" in sql for sql, _ in extra or ()):
         return False
     return all(
         n == driver
