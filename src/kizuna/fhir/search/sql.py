@@ -191,8 +191,7 @@ def _patient_driver(query: SearchQuery) -> int | None:
     return next((n for n, c in enumerate(query.clauses) if _names_patients(c)), None)
 
 
-#: clauses that are not a plain test of index rows (no per-row probe on PostgreSQL)
-_UNPROBED_KINDS = frozenset({"id", "lastUpdated", "chain", "has"})
+#: modifiers whose clause is not a positive test of the index rows of its kind
 _UNPROBED_MODIFIERS = frozenset({"not", "missing", "identifier"})
 
 
@@ -211,8 +210,7 @@ def plan_can_be_kept(query: SearchQuery, extra: list[Condition] | None = None) -
     if driver is None or any("SELECT" in sql for sql, _ in extra or ()):
         return False
     return all(
-        n == driver
-        or (clause.kind not in _UNPROBED_KINDS and clause.modifier not in _UNPROBED_MODIFIERS)
+        n == driver or (clause.kind in KINDS and clause.modifier not in _UNPROBED_MODIFIERS)
         for n, clause in enumerate(query.clauses)
     )
 
