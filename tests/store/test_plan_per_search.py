@@ -144,3 +144,40 @@ def test_a_search_under_a_category_exclusion_is_planned_for_its_values() -> None
     assert not build.plan_can_be_kept(
         query, gate.limits(physician, [excluding], "MedicationRequest")
     )
+
+
+def _resource_rows(node: dict[str, Any]) -> int:
+    """The rows a plan read from ``resources`` (actual rows times loops)."""
+    own = (
+        node["Actual Rows"] * node["Actual Loops"]
+        if node.get("Relation Name") == "resources"
+        else 0
+    )
+    return own + sum(_resource_rows(child) for child in node.get("Plans", []))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its plans
+def test_a_single_clause_page_is_cut_from_its_index_rows(db: Database) -> None:
+    """400 prescriptions are active; a page of 5 reads 6 resources (the page and the one
+    that tells there is a next page) and no other."""
+    _load(db)
+    active = sorted(f"mr{n}" for n in range(PRESCRIPTIONS) if n % 3)
+    for offset in (0, 5, 395):
+        query = parse(
+            "MedicationRequest", [("status", "active"), ("_count", "5"), ("_offset", str(offset))]
+        )
+        sql, params = build.select_page(query, [], 6, query.offset, "postgresql")
+        literal = sql
+        for value in params:
+            literal = literal.replace("?", _literal(value), 1)
+        with db.read() as tx:  # as on a large table: no sequential scan of 600 rows
+            tx.execute("SET enable_seqscan = off")
+            try:
+                plan = tx.fetchone(f"EXPLAIN (FORMAT JSON, ANALYZE) {literal}")
+            finally:
+                tx.execute("RESET enable_seqscan")
+            page = engine.search(tx, query)
+        assert plan is not None
+        assert _resource_rows(plan[0][0]["Plan"]) == min(6, len(active) - offset)
+        assert [h[1] for h in page.matches] == active[offset : offset + 5]
+        assert page.has_next == (offset + 5 < len(active))

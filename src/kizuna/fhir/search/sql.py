@@ -14,7 +14,9 @@ could pick the broadest clause to drive the query.
 PostgreSQL plans the ``IN`` form as semi-joins from its statistics, with one exception: a
 clause naming patients (``patient=``, ``subject=Patient/…``) drives, and the other
 positive index clauses become ``EXISTS`` probes on its index rows inside one subquery, so
-only the rows that pass them are joined to their resource (``_patient_nested``).
+only the rows that pass them are joined to their resource (``_patient_nested``). A page
+ordered by id is cut from the driving clause's index rows before any resource is read
+(``_page_ids``), for a patient's search and for a search of a single clause alike.
 """
 
 from __future__ import annotations
@@ -195,6 +197,15 @@ def _patient_driver(query: SearchQuery) -> int | None:
 _UNPROBED_MODIFIERS = frozenset({"not", "missing", "identifier"})
 
 
+def _lone_driver(query: SearchQuery) -> int | None:
+    """0 when the search has one clause, a positive test of one index table's rows
+    (``Patient?family=…``, ``Observation?code=…``); else None."""
+    if len(query.clauses) != 1:
+        return None
+    clause = query.clauses[0]
+    return 0 if clause.kind in KINDS and clause.modifier not in _UNPROBED_MODIFIERS else None
+
+
 def plan_can_be_kept(query: SearchQuery, extra: list[Condition] | None = None) -> bool:
     """Whether one PostgreSQL plan serves this search whatever its values, so the server
     may keep it (a prepared statement's generic plan) instead of planning every request.
@@ -308,18 +319,25 @@ _SHARED_COLUMNS = frozenset({"res_id", "res_type", "patient_key"})
 def _page_ids(
     query: SearchQuery, extra: list[Condition], limit: int, offset: int
 ) -> Condition | None:
-    """On PostgreSQL, for a search naming patients and ordered by id: the page's ids
-    chosen from the patient's index rows alone, every clause and access condition tested
-    on those rows, or None when that cannot be done.
+    """On PostgreSQL, for a search ordered by id that names patients or has a single
+    index clause: the page's ids chosen from the driving clause's index rows alone, every
+    other clause and access condition tested on those rows, or None when that cannot be
+    done.
 
     Index rows exist only for current, non-deleted versions, and carry their resource's
-    type, id and patient key, so a patient's page can be cut before any resource row is
-    read: 21 resources are joined instead of all of the patient's (0.9 -> 0.2 ms for a
-    patient's 305 Observations).
+    type, id and patient key, so a page can be cut before any resource row is read: 21
+    resources are joined instead of all of the patient's (0.9 -> 0.2 ms for a patient's
+    305 Observations), or 11 instead of the 140 Patients a family name matched (2.0 ->
+    0.7 ms on 1 M resources). A single clause's page is planned for its values
+    (``plan_can_be_kept``): for a rare name, a range scan of the values' index and a sort
+    of what it found; for a name that a million people share, a walk of the
+    ``(res_type, res_id)`` index in id order that stops at the page's end.
     """
     if query.sort:
         return None
     driver = _patient_driver(query)
+    if driver is None:
+        driver = _lone_driver(query)
     if driver is None or any(
         col not in _SHARED_COLUMNS for sql, _ in extra for col in _ROW_COLUMN.findall(sql)
     ):
