@@ -1,0 +1,112 @@
+"""The read path's threads (kizuna.api.read_path.Workers): every job is answered on its
+event loop, threads start only as they are needed and never beyond the limit, and a
+request whose client went away does not stop the thread that served it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from kizuna.api.read_path import Workers
+from kizuna.fhir.outcome import not_found
+
+
+def _request(path: str) -> Request:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [],
+        "root_path": "",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8080),
+        "app": None,
+    }
+    return Request(scope)
+
+
+def test_jobs_are_answered_by_at_most_limit_threads() -> None:
+    release = threading.Event()
+    changed = threading.Condition()
+    running: set[str] = set()
+    most = 0
+
+    def endpoint(request: Request, name: str) -> Response:
+        nonlocal most
+        with changed:
+            running.add(threading.current_thread().name)
+            most = max(most, len(running))
+            changed.notify_all()
+        release.wait(10)
+        with changed:
+            running.discard(threading.current_thread().name)
+        return PlainTextResponse(f"{name} {request.url.path}")
+
+    def three_running() -> bool:
+        with changed:
+            return changed.wait_for(lambda: len(running) == 3, timeout=10)
+
+    async def main() -> list[bytes]:
+        workers = Workers(limit=3)
+        futures = [workers.answer(endpoint, (f"job{n}",), _request(f"/p{n}")) for n in range(7)]
+        assert await asyncio.get_running_loop().run_in_executor(None, three_running)
+        release.set()
+        responses = await asyncio.gather(*futures)
+        assert workers._started == 3
+        return [r.body for r in responses]
+
+    bodies = asyncio.run(main())
+    assert bodies == [f"job{n} /p{n}".encode() for n in range(7)]
+    assert most == 3
+
+
+def test_an_endpoint_error_is_answered_as_the_app_answers_it() -> None:
+    def endpoint(request: Request, res_id: str) -> Response:
+        raise not_found(f"Patient/{res_id} is not known")
+
+    async def main() -> Response:
+        return await Workers(limit=1).answer(endpoint, ("p404",), _request("/fhir/Patient/p404"))
+
+    response = asyncio.run(main())
+    assert response.status_code == 404
+    assert b"Patient/p404 is not known" in response.body
+    assert b'"resourceType":"OperationOutcome"' in response.body.replace(b" ", b"")
+
+
+def test_a_request_given_up_leaves_its_thread_serving() -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(request: Request) -> Response:
+        started.set()
+        release.wait(10)
+        return PlainTextResponse("late")
+
+    def quick(request: Request) -> Response:
+        return PlainTextResponse(f"quick {threading.current_thread().name}")
+
+    errors: list[object] = []
+
+    async def main() -> tuple[bool, bytes]:
+        asyncio.get_running_loop().set_exception_handler(
+            lambda loop, context: errors.append(context)
+        )
+        workers = Workers(limit=1)
+        abandoned = workers.answer(slow, (), _request("/slow"))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, started.wait, 10)
+        abandoned.cancel()  # the client went away
+        follower = workers.answer(quick, (), _request("/quick"))
+        release.set()
+        response = await follower
+        return abandoned.cancelled(), response.body
+
+    cancelled, body = asyncio.run(main())
+    assert cancelled
+    assert body == b"quick read-path-1"
+    assert errors == []  # the late answer to the abandoned request was dropped quietly
