@@ -112,19 +112,25 @@ def test_a_patient_search_keeps_a_plan_driven_by_the_patient(db: Database) -> No
 
 
 def test_only_searches_driven_by_patients_keep_their_plan() -> None:
-    kept = {
-        "MedicationRequest": [("patient", "p1"), ("status", "active")],
-        "Observation": [("subject", "Patient/p1"), ("code", "1234-5"), ("_sort", "-date")],
-        "Condition": [("patient", "p1")],
-    }
-    planned = {
-        "Patient": [("family", "やまだ")],
-        "Encounter": [("subject", "p1"), ("date", "ge2015-01-01")],
-        "Observation": [("patient", "p1"), ("code:not", "1234-5")],
-        "Condition": [("patient", "p1"), ("_lastUpdated", "ge2020-01-01")],
-    }
-    assert all(build.plan_can_be_kept(parse(t, p)) for t, p in kept.items())
-    assert not any(build.plan_can_be_kept(parse(t, p)) for t, p in planned.items())
+    kept = [
+        ("MedicationRequest", [("patient", "p1"), ("status", "active")]),
+        ("Observation", [("subject", "Patient/p1"), ("code", "1234-5"), ("_sort", "-date")]),
+        ("Condition", [("patient", "p1")]),
+        # a bare id where the subject can only be a Patient or a Group
+        ("Encounter", [("subject", "p1"), ("date", "ge2015-01-01")]),
+        ("Procedure", [("subject", "p1"), ("code", "8302-2")]),
+    ]
+    planned = [
+        ("Patient", [("family", "やまだ")]),
+        ("Observation", [("patient", "p1"), ("code:not", "1234-5")]),
+        ("Condition", [("patient", "p1"), ("_lastUpdated", "ge2020-01-01")]),
+        # a bare id where the subject may be a Location or a Device, whose rows are many
+        ("Observation", [("subject", "loc1"), ("code", "1234-5")]),
+        ("Encounter", [("subject:Group", "g1"), ("date", "ge2015-01-01")]),
+        ("Encounter", [("service-provider", "org1"), ("date", "ge2015-01-01")]),
+    ]
+    assert [t for t, p in kept if not build.plan_can_be_kept(parse(t, p))] == []
+    assert [t for t, p in planned if build.plan_can_be_kept(parse(t, p))] == []
 
 
 def test_a_search_under_a_category_exclusion_is_planned_for_its_values() -> None:
@@ -181,3 +187,34 @@ def test_a_single_clause_page_is_cut_from_its_index_rows(db: Database) -> None:
         assert _resource_rows(plan[0][0]["Plan"]) == min(6, len(active) - offset)
         assert [h[1] for h in page.matches] == active[offset : offset + 5]
         assert page.has_next == (offset + 5 < len(active))
+
+
+def test_a_bare_subject_drives_and_still_matches_every_type_it_may_name(db: Database) -> None:
+    def encounter(eid: str, subject: str, start: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Encounter",
+            "id": eid,
+            "status": "finished",
+            "class": {"code": "AMB"},
+            "subject": {"reference": subject},
+            "period": {"start": start, "end": start},
+        }
+
+    with db.transaction() as tx:
+        writes.apply(
+            tx,
+            [
+                writes.Put(encounter("e1", "Patient/x1", "2016-03-01")),
+                writes.Put(encounter("e2", "Group/x1", "2017-05-01")),
+                writes.Put(encounter("e3", "Patient/x1", "2010-01-01")),
+                writes.Put(encounter("e4", "Patient/x2", "2016-03-01")),
+            ],
+        )
+    query = parse("Encounter", [("subject", "x1"), ("date", "ge2015-01-01"), ("_count", "1")])
+    assert build.plan_can_be_kept(query)
+    with db.read() as tx:
+        first = engine.search(tx, query)
+        query.offset = 1
+        second = engine.search(tx, query)
+    assert [h[1] for h in first.matches] == ["e1"] and first.has_next
+    assert [h[1] for h in second.matches] == ["e2"] and not second.has_next

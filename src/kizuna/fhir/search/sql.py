@@ -176,13 +176,28 @@ def _probe(sql: str, row_id: str = "r.res_id", sqlite: bool = True) -> str | Non
     )
 
 
+#: reference targets whose referrers are few: one person's records, or one group's
+_PERSON_TARGETS = frozenset({"Patient", "Group"})
+
+
 def _names_patients(clause: Clause) -> bool:
-    """A positive reference clause whose every value is a Patient."""
+    """A positive reference clause whose every value is a Patient, or a bare id on a
+    parameter that can only point at a Patient or a Group (``Encounter?subject=<id>``):
+    either way the rows it selects are one person's, or one group's, and few."""
     if clause.kind != "reference" or clause.modifier is not None:
         return False
     if clause.target_type == "Patient" or (clause.code == "patient" and not clause.target_type):
         return True
-    return all(unescape(v).startswith("Patient/") for v in clause.values)
+    values = [unescape(v) for v in clause.values]
+    if all(v.startswith("Patient/") for v in values):
+        return True
+    targets = set(clause.param.targets) if clause.param is not None else set()
+    return (
+        not clause.target_type
+        and bool(targets)
+        and targets <= _PERSON_TARGETS
+        and all("/" not in v and "|" not in v for v in values)
+    )
 
 
 Built = list[tuple[Condition, bool]]
