@@ -322,11 +322,8 @@ def _bookkeeping(tx: Tx, plans: list[Plan]) -> None:
             "WHERE unit_key = ?",
             updates,
         )
-        keys = [u[-1] for u in updates]
-        tx.execute(
-            f"DELETE FROM ingest_unit_resources WHERE unit_key IN ({','.join('?' * len(keys))})",
-            keys,
-        )
+        where, args = sql.value_filter("unit_key", [u[-1] for u in updates], tx.dialect)
+        tx.execute(f"DELETE FROM ingest_unit_resources WHERE {where}", args)
     if inserts:
         tx.insert_rows(
             "ingest_units",
@@ -362,17 +359,18 @@ class GroupWriter:
 
     def _priors(self) -> tuple[dict[str, tuple[str, str] | None], dict[str, set[Key]]]:
         keys = list(dict.fromkeys(u.key for u in self.units))
-        marks = ",".join("?" * len(keys))
         priors: dict[str, tuple[str, str] | None] = {
             r[0]: (r[1], r[2])
-            for r in self.tx.fetchall(
-                f"SELECT unit_key, version, digest FROM ingest_units WHERE unit_key IN ({marks})",
-                keys,
+            for r in sql.rows_by_values(
+                self.tx, "ingest_units", ("unit_key", "version", "digest"), "unit_key", keys
             )
         }
         previous: dict[str, set[Key]] = {}
-        for r in self.tx.fetchall(
-            f"SELECT unit_key, res_type, res_id FROM ingest_unit_resources WHERE unit_key IN ({marks})",
+        for r in sql.rows_by_values(
+            self.tx,
+            "ingest_unit_resources",
+            ("unit_key", "res_type", "res_id"),
+            "unit_key",
             keys,
         ):
             previous.setdefault(r[0], set()).add((r[1], r[2]))

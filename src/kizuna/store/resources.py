@@ -95,6 +95,46 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+def value_filter(column: str, values: Sequence[str], dialect: str) -> tuple[str, list[Any]]:
+    """``column IN (...)`` for text values. On PostgreSQL the values are one array
+    parameter (``= ANY``), so the statement reads the same for any number of values and is
+    prepared once instead of parsed and planned anew for every list; elsewhere an IN list."""
+    if dialect == "postgresql":
+        return f"{column} = ANY(?::text[])", [list(values)]
+    return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+
+def select_by_values(
+    table: str, columns: Sequence[str], column: str, values: Sequence[str], dialect: str
+) -> tuple[str, list[Any]]:
+    """``SELECT columns FROM table WHERE column IN values``, one index probe per value.
+
+    On PostgreSQL each value is looked up on its own (``LATERAL``, fenced by ``OFFSET 0``
+    so it stays a probe): a plain ``IN`` or ``= ANY`` let the planner, with statistics
+    older than the table's growth (a load runs faster than autovacuum), keep a plan that
+    scanned the whole table for every group of 50 keys: 0.5 ms at 5,000 ingest units and
+    15 ms at 11,500, growing with every receipt loaded."""
+    if dialect != "postgresql":
+        where, args = value_filter(column, values, dialect)
+        return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", args
+    inner = ", ".join(columns)
+    outer = ", ".join(f"t.{c}" for c in columns)
+    return (
+        f"SELECT {outer} FROM unnest(?::text[]) AS k(v) CROSS JOIN LATERAL "
+        f"(SELECT {inner} FROM {table} WHERE {column} = k.v OFFSET 0) t",
+        [list(dict.fromkeys(values))],  # a value asked twice gives its rows once, as IN does
+    )
+
+
+def rows_by_values(
+    tx: Tx, table: str, columns: Sequence[str], column: str, values: Sequence[str]
+) -> list[Row]:
+    """The rows of :func:`select_by_values` (none for no values)."""
+    if not values:
+        return []
+    return tx.fetchall(*select_by_values(table, columns, column, values, tx.dialect))
+
+
 def key_filter(keys: Sequence[Key], dialect: str, alias: str = "") -> tuple[str, list[Any]]:
     """``(res_type, res_id) IN (...)`` in a form that makes both backends use the key index.
 
