@@ -35,13 +35,19 @@ from kizuna.store.db import Tx
 _CHUNK = 400
 
 
-def _read_into(found: dict[str, str | None], tx: Tx, select: str, wanted: Sequence[str]) -> None:
-    """``select`` (ending in the key column) for the keys ``found`` lacks; None for those
-    without a row."""
+def _read_into(
+    found: dict[str, str | None],
+    tx: Tx,
+    table: str,
+    columns: tuple[str, str],
+    wanted: Sequence[str],
+) -> None:
+    """(key, value) ``columns`` of ``table`` for the keys ``found`` lacks, one index probe
+    per key (:func:`~kizuna.store.resources.rows_by_values`); None for those without a row."""
     missing = [k for k in dict.fromkeys(wanted) if k not in found]
     for start in range(0, len(missing), _CHUNK):
         chunk = missing[start : start + _CHUNK]
-        rows = tx.fetchall(f"{select} IN ({','.join('?' * len(chunk))})", chunk)
+        rows = sql.rows_by_values(tx, table, columns, columns[0], chunk)
         found.update(dict.fromkeys(chunk))
         found.update((r[0], r[1]) for r in rows)
 
@@ -109,8 +115,7 @@ class ResolveCache:
         return self._model
 
     def _read_owners(self, tx: Tx, keys: Sequence[str]) -> None:
-        select = "SELECT link_key, patient_id FROM identity_keys WHERE link_key"
-        _read_into(self._owners, tx, select, keys)
+        _read_into(self._owners, tx, "identity_keys", ("link_key", "patient_id"), keys)
 
     def _read_patients(self, tx: Tx, ids: Sequence[str]) -> None:
         missing = [i for i in dict.fromkeys(ids) if i not in self._patients]
@@ -125,8 +130,7 @@ class ResolveCache:
                 self._patients[patient_id] = (stored.version, stored.content)
 
     def _read_persons(self, tx: Tx, ids: Sequence[str]) -> None:
-        select = "SELECT patient_id, person_id FROM identity_links WHERE patient_id"
-        _read_into(self._persons, tx, select, ids)
+        _read_into(self._persons, tx, "identity_links", ("patient_id", "person_id"), ids)
 
     # -- changes made in the same transaction ----------------------------------------------
     def keys_added(self, rows: Iterable[tuple[str, str]]) -> None:
