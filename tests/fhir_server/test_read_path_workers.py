@@ -110,3 +110,26 @@ def test_a_request_given_up_leaves_its_thread_serving() -> None:
     assert cancelled
     assert body == b"quick read-path-1"
     assert errors == []  # the late answer to the abandoned request was dropped quietly
+
+
+class _Stop(BaseException):
+    """Not an Exception: what no error handler of the app answers."""
+
+
+def test_a_job_that_raises_past_the_handlers_fails_its_request_not_its_thread() -> None:
+    def stopping(request: Request) -> Response:
+        raise _Stop("stopped")
+
+    def quick(request: Request) -> Response:
+        return PlainTextResponse(f"quick {threading.current_thread().name}")
+
+    async def main() -> tuple[str, bytes]:
+        workers = Workers(limit=1)
+        try:  # bounded: a lost answer would otherwise leave the request waiting for ever
+            await asyncio.wait_for(workers.answer(stopping, (), _request("/stop")), 10)
+        except _Stop as exc:
+            raised = str(exc)
+        response = await asyncio.wait_for(workers.answer(quick, (), _request("/quick")), 10)
+        return raised, response.body
+
+    assert asyncio.run(main()) == ("stopped", b"quick read-path-1")

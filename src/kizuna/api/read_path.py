@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import queue
 import re
 import threading
@@ -96,15 +97,23 @@ class Workers:
     def _run(self) -> None:
         while True:
             loop, future, endpoint, args, request = self._jobs.get()
-            response = _answer(endpoint, args, request)
+            try:
+                settle = functools.partial(_settle, future, _answer(endpoint, args, request))
+            except BaseException as exc:  # not an HTTP error: raised in the request's task
+                settle = functools.partial(_fail, future, exc)
             with contextlib.suppress(RuntimeError):  # the loop closed while it ran
-                loop.call_soon_threadsafe(_settle, future, response)
+                loop.call_soon_threadsafe(settle)
             self._idle.release()
 
 
 def _settle(future: asyncio.Future[Response], response: Response) -> None:
     if not future.done():  # a client that went away cancels its request's future
         future.set_result(response)
+
+
+def _fail(future: asyncio.Future[Response], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
 
 
 class ReadPath:
