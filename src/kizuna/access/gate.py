@@ -43,13 +43,12 @@ def _owned(decision: Decision, res_type: str | None) -> Condition:
         params += types
     categories = decision.excluded_categories
     if categories and (res_type is None or res_type not in decision.exempt_types):
+        clause, args = _excluded(categories)
         if res_type is None and decision.exempt_types:
             exempt = sorted(decision.exempt_types)
-            clause, args = _excluded(categories)
             sql += f" AND (r.res_type IN ({','.join('?' * len(exempt))}) OR {clause})"
             params += [*exempt, *args]
         else:
-            clause, args = _excluded(categories)
             sql += f" AND {clause}"
             params += args
     return sql, params

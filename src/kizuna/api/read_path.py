@@ -77,10 +77,12 @@ class Workers:
         self._lock = threading.Lock()
         self._started = 0
 
-    def answer(self, endpoint: Endpoint, args: tuple[str, ...], request: Request) -> Any:
+    def answer(
+        self, endpoint: Endpoint, args: tuple[str, ...], request: Request
+    ) -> asyncio.Future[Response]:
         """An awaitable of ``endpoint(request, *args)`` run in one of the threads."""
         loop = asyncio.get_running_loop()
-        future = loop.create_future()
+        future: asyncio.Future[Response] = loop.create_future()
         self._jobs.put((loop, future, endpoint, args, request))
         if not self._idle.acquire(blocking=False):
             self._grow()
