@@ -5,7 +5,9 @@ request whose client went away does not stop the thread that served it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -133,3 +135,25 @@ def test_a_job_that_raises_past_the_handlers_fails_its_request_not_its_thread() 
         return raised, response.body
 
     assert asyncio.run(main()) == ("stopped", b"quick read-path-1")
+
+
+def test_an_idle_thread_keeps_nothing_of_the_request_it_served() -> None:
+    """A thread waits for its next job holding no reference to its last request: the
+    request reaches the app, and through it the app's database pool."""
+
+    def endpoint(request: Request) -> Response:
+        return PlainTextResponse("done")
+
+    async def main() -> weakref.ref[Request]:
+        workers = Workers(limit=1)
+        request = _request("/served")
+        served = weakref.ref(request)
+        await asyncio.wait_for(workers.answer(endpoint, (), request), 10)
+        del request
+        # the thread releases its job before it waits for the next one
+        await asyncio.get_running_loop().run_in_executor(None, workers._idle.acquire, True, 10)
+        return served
+
+    served = asyncio.run(main())
+    gc.collect()
+    assert served() is None

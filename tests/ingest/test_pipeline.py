@@ -294,6 +294,7 @@ def test_races_between_workers_are_retried_and_other_failures_are_not() -> None:
     from kizuna.ingest.pipeline import _is_conflict
 
     assert _is_conflict(psycopg.errors.DeadlockDetected("deadlock detected"))
+    assert _is_conflict(psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"))
     assert _is_conflict(psycopg.errors.UniqueViolation("duplicate key"))
     assert _is_conflict(FhirError(412))
     assert _is_conflict(sqlite3.OperationalError("database is locked"))

@@ -98,14 +98,25 @@ class Workers:
 
     def _run(self) -> None:
         while True:
-            loop, future, endpoint, args, request = self._jobs.get()
-            try:
-                settle = functools.partial(_settle, future, _answer(endpoint, args, request))
-            except BaseException as exc:  # not an HTTP error: raised in the request's task
-                settle = functools.partial(_fail, future, exc)
-            with contextlib.suppress(RuntimeError):  # the loop closed while it ran
-                loop.call_soon_threadsafe(settle)
+            _serve(*self._jobs.get())
             self._idle.release()
+
+
+def _serve(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[Response],
+    endpoint: Endpoint,
+    args: tuple[str, ...],
+    request: Request,
+) -> None:
+    """One job. Its request (and through it the app) is referenced only until this returns,
+    so an idle thread keeps nothing of the last request it served alive."""
+    try:
+        settle = functools.partial(_settle, future, _answer(endpoint, args, request))
+    except BaseException as exc:  # not an HTTP error: raised in the request's task
+        settle = functools.partial(_fail, future, exc)
+    with contextlib.suppress(RuntimeError):  # the loop closed while it ran
+        loop.call_soon_threadsafe(settle)
 
 
 def _settle(future: asyncio.Future[Response], response: Response) -> None:

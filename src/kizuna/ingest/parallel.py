@@ -24,6 +24,12 @@ from kizuna.store.db import Database
 Item = tuple[str, str, str]  # (format, "file" | "patient", path)
 CHUNK = 16
 MAX_TEXTS = 200
+#: PostgreSQL session settings of a worker. No worker waits for ever: a row lock held
+#: longer than ``lock_timeout`` fails the statement, and the unit is tried again
+#: (``kizuna.ingest.pipeline.RETRIES``) before it is quarantined; a transaction left open
+#: by a worker that stopped making progress is ended by the server, releasing its locks.
+#: A group of units commits in well under a second, so neither limit is met in normal work.
+WORKER_SETTINGS = {"lock_timeout": "30s", "idle_in_transaction_session_timeout": "5min"}
 
 
 def work_items(paths: list[Path], facility: str | None) -> list[Item]:
@@ -53,7 +59,7 @@ def chunked(items: list[Item]) -> list[list[Item]]:
 
 def run_items(url: str, facility: str | None, items: list[Item]) -> dict[str, FormatReport]:
     """One worker's share (also usable in-process)."""
-    db = Database(url)
+    db = Database(url, settings=WORKER_SETTINGS)
     # One transaction per group: locks on shared rows (a patient seen at two facilities)
     # are held briefly, so workers rarely wait for each other.
     pipeline = Pipeline(db, facility_code=facility, batch_size=GROUP_UNITS)

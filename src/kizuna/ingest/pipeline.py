@@ -558,7 +558,7 @@ class Pipeline:
         except (FhirError, IngestError, UnlinkablePatient) as exc:
             reason = _reason(exc)
         except Exception as exc:  # a defect must not stop the batch; the type only, no data
-            reason = f"unexpected {type(exc).__name__} while storing the unit"
+            reason = _unexpected(exc)
         else:
             self._count(report, result)
             return result
@@ -623,7 +623,8 @@ def _is_conflict(exc: Exception) -> bool:
     """A race between concurrent ingestion workers, which retrying resolves: a unique key
     both inserted, a Patient or shared resource another worker changed after it was read
     (the version check on those writes; nothing else is written with one), a deadlock between two
-    workers' row locks, or a SQLite write lock held past the busy timeout."""
+    workers' row locks, a row lock held past the lock timeout, or a SQLite write lock held
+    past the busy timeout."""
     import sqlite3
 
     import psycopg
@@ -636,9 +637,21 @@ def _is_conflict(exc: Exception) -> bool:
         sqlite3.IntegrityError,
         psycopg.errors.IntegrityError,
         psycopg.errors.DeadlockDetected,  # two workers locked the same rows in turn
+        psycopg.errors.LockNotAvailable,  # a lock held past the worker's lock_timeout
         psycopg.errors.SerializationFailure,
     )
     return isinstance(exc, retryable)
+
+
+def _unexpected(exc: Exception) -> str:
+    """The reason for an error that is not the unit's fault, naming its type only: a
+    database error's text can quote stored values."""
+    if _is_conflict(exc):
+        return (
+            f"other writers held or changed this unit's records through {RETRIES} tries "
+            f"({type(exc).__name__}); ingest it again"
+        )
+    return f"unexpected {type(exc).__name__} while storing the unit"
 
 
 def _reason(exc: Exception) -> str:

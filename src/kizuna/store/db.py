@@ -8,6 +8,7 @@ tests.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sqlite3
 import threading
@@ -156,7 +157,7 @@ class _PostgresTx:
                 copy.write_row(row)
 
 
-def _configure_pg(conn: Any) -> None:
+def _configure_pg(conn: Any, settings: tuple[tuple[str, str], ...] = ()) -> None:
     """Session settings for every pooled connection. JIT compilation is off: Kizuna's
     queries are short key and index lookups, and JIT (triggered by row estimates, which
     grow with the tables before ANALYZE has run) cost 100-600 ms per statement in
@@ -169,8 +170,15 @@ def _configure_pg(conn: Any) -> None:
     whose best plan depends on them (``MedicationRequest?status=active`` driven from the
     thousands of active prescriptions took 22.7 ms instead of 0.09 ms), so the search
     engine runs every search whose plan is not fixed unprepared: planned for its own values
-    each time (``kizuna.fhir.search.sql.plan_can_be_kept``)."""
+    each time (``kizuna.fhir.search.sql.plan_can_be_kept``).
+
+    ``settings`` are further session settings a kind of process asks for (the ingest
+    workers' bounded lock waits, ``kizuna.ingest.parallel``)."""
+    from psycopg import sql
+
     conn.execute("SET jit = off")
+    for name, value in settings:
+        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
 
 
 #: SQLite gathers no planner statistics by itself: a sampled ANALYZE (rows per index) runs
@@ -188,8 +196,12 @@ def sqlite_analyze(target: sqlite3.Connection | Tx) -> None:
 class Database:
     """A connection source for one configured database."""
 
-    def __init__(self, url: str, pool_size: int = 8) -> None:
+    def __init__(
+        self, url: str, pool_size: int = 8, settings: dict[str, str] | None = None
+    ) -> None:
+        """``settings``: PostgreSQL session settings for every connection of this source."""
         self.url = DatabaseUrl.parse(url)
+        self._settings = tuple((settings or {}).items())
         self.dialect = self.url.dialect
         self._local = threading.local()
         self._pool: Any = None
@@ -223,7 +235,7 @@ class Database:
                 max_size=self._pool_size,
                 open=False,
                 kwargs={"autocommit": True},  # writes open explicit transactions
-                configure=_configure_pg,
+                configure=functools.partial(_configure_pg, settings=self._settings),
             )
             try:
                 self._pool.open(wait=True, timeout=10)

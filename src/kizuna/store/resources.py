@@ -164,10 +164,18 @@ def key_filter(keys: Sequence[Key], dialect: str, alias: str = "") -> tuple[str,
 
 
 def heads(tx: Tx, keys: Sequence[Key], lock: bool = False) -> dict[Key, Head]:
-    """Current version, deleted flag and content hash for each existing key."""
+    """Current version, deleted flag and content hash for each existing key.
+
+    ``lock`` takes the rows' write locks (PostgreSQL) in key order, so two writers locking
+    overlapping keys wait for each other instead of deadlocking."""
     found: dict[Key, Head] = {}
-    suffix = " FOR UPDATE" if lock and tx.dialect == "postgresql" else ""
-    for chunk in _chunks(list(dict.fromkeys(keys))):
+    wanted = list(dict.fromkeys(keys))
+    suffix = ""
+    if lock and tx.dialect == "postgresql":
+        wanted.sort()
+        # byte order, as Python sorts the keys, so every chunk follows the same order
+        suffix = ' ORDER BY res_type COLLATE "C", res_id COLLATE "C" FOR UPDATE'
+    for chunk in _chunks(wanted):
         where, params = key_filter(chunk, tx.dialect)
         sql = (
             "SELECT res_type, res_id, version, deleted, hash, patient_key "
