@@ -3,6 +3,12 @@ several workers store exactly what one process stores."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +66,49 @@ def _state(url: str) -> tuple[set[tuple[str, str, str]], dict[str, list[str]]]:
     return keys, patients
 
 
+#: the two-worker load takes 15-30 s here; past this, it is stuck, and the test says where
+WATCH_SECONDS = 180
+
+
+def _where_stuck(url: str) -> str:
+    """Every worker's stacks (SIGUSR1: kizuna.ingest.parallel.start_worker), and what
+    the database's sessions are doing and waiting for."""
+    children = multiprocessing.active_children()
+    for child in children:
+        if child.pid is not None:
+            os.kill(child.pid, signal.SIGUSR1)
+    found = "worker stacks: see captured stderr"
+    if url.startswith("postgresql"):
+        with Database(url).read() as tx:
+            sessions = tx.fetchall(
+                "SELECT pid, state, wait_event_type, wait_event, left(query, 120) "
+                "FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            waits = tx.fetchall("SELECT pid, locktype, mode FROM pg_locks WHERE NOT granted")
+        found += f"\nsessions: {sessions}\nlock waits: {waits}"
+    time.sleep(2)  # the stacks are written by the workers' signal handlers
+    for child in children:
+        child.terminate()
+    return found
+
+
+def _ingest_watched(url: str, sources: list[Path]) -> dict[str, Any]:
+    with ThreadPoolExecutor(1) as runner:
+        running = runner.submit(ingest_parallel, url, sources, 2)
+        try:
+            return running.result(timeout=WATCH_SECONDS)
+        except FuturesTimeout:
+            pytest.fail(
+                f"ingest_parallel still running after {WATCH_SECONDS} s\n" + _where_stuck(url)
+            )
+
+
 def test_two_workers_store_what_one_process_stores(
     population: Path, database_url: str, tmp_path: Path
 ) -> None:
     sources = [population / "uke", population / "jahis-tc", population / "ssmix2"]
-    reports = ingest_parallel(database_url, sources, workers=2)
+    reports = _ingest_watched(database_url, sources)
     assert [t for r in reports.values() for t in r.failure_texts] == []
 
     reference = f"sqlite:///{tmp_path / 'one.sqlite3'}"
@@ -81,7 +125,7 @@ def test_two_workers_store_what_one_process_stores(
     assert parallel_keys == single_keys
     assert parallel_patients == single_patients
 
-    again = ingest_parallel(database_url, sources, workers=2)  # nothing new: nothing written
+    again = _ingest_watched(database_url, sources)  # nothing new: nothing written
     assert all(r.created == 0 and r.updated == 0 and r.deleted == 0 for r in again.values())
     assert _state(database_url) == (parallel_keys, parallel_patients)
 

@@ -7,8 +7,10 @@ savepoint each; a unique-key race between workers linking the same new patient i
 
 from __future__ import annotations
 
+import faulthandler
 import itertools
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import fields
@@ -95,6 +97,14 @@ def merge(into: dict[str, FormatReport], more: dict[str, FormatReport]) -> None:
                 getattr(target, f.name).extend(value[: MAX_TEXTS - len(getattr(target, f.name))])
 
 
+def start_worker() -> None:
+    """A worker process's set-up: the collector's settings, and a dump of every thread's
+    stack to standard error on ``SIGUSR1`` (``kill -USR1 <pid>``), so that a worker that
+    stops making progress can be asked where it is. The dump holds code locations only."""
+    settle_heap()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def ingest_parallel(
     url: str,
     paths: list[Path],
@@ -105,7 +115,7 @@ def ingest_parallel(
     chunks = chunked(work_items(paths, facility))
     reports: dict[str, FormatReport] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=settle_heap) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker) as pool:
         futures = {pool.submit(run_items, url, facility, chunk): len(chunk) for chunk in chunks}
         for future in as_completed(futures):
             merge(reports, future.result())
