@@ -69,8 +69,12 @@ def _clone(template: bytes) -> bytes:
 
 def _ndjson_lines(bundle: dict[str, Any]) -> list[bytes]:
     """The bundle's resources with ids from their fullUrls and references resolved."""
-    refs = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['fullUrl'][9:]}" for e in bundle["entry"]}
-    text = orjson.dumps([e["resource"] | {"id": e["fullUrl"][9:]} for e in bundle["entry"]]).decode()
+    refs = {
+        e["fullUrl"]: f"{e['resource']['resourceType']}/{e['fullUrl'][9:]}" for e in bundle["entry"]
+    }
+    text = orjson.dumps(
+        [e["resource"] | {"id": e["fullUrl"][9:]} for e in bundle["entry"]]
+    ).decode()
     for full, local in refs.items():
         text = text.replace(f'"{full}"', f'"{local}"')
     return [orjson.dumps(r) for r in orjson.loads(text)]
@@ -83,7 +87,11 @@ def generate(target: int, folder: Path) -> tuple[list[Path], list[Path], int]:
     if manifest.exists():
         saved = json.loads(manifest.read_text())
         if saved["target"] == target:
-            return [Path(p) for p in saved["bundles"]], [Path(p) for p in saved["ndjson"]], saved["total"]
+            return (
+                [Path(p) for p in saved["bundles"]],
+                [Path(p) for p in saved["ndjson"]],
+                saved["total"],
+            )
     templates = [p.read_bytes() for p in sorted(SYNTHEA.glob("*.json"))]
     bundles_dir, ndjson_dir = folder / "bundles", folder / "ndjson"
     bundles_dir.mkdir(parents=True, exist_ok=True)
@@ -104,8 +112,16 @@ def generate(target: int, folder: Path) -> tuple[list[Path], list[Path], int]:
             chunk = []
     if chunk:
         ndjson_files.append(_write_ndjson(ndjson_dir, len(ndjson_files), chunk))
-    manifest.write_text(json.dumps({"target": target, "total": total, "bundles": [str(p) for p in bundle_files],
-                                    "ndjson": [str(p) for p in ndjson_files]}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "target": target,
+                "total": total,
+                "bundles": [str(p) for p in bundle_files],
+                "ndjson": [str(p) for p in ndjson_files],
+            }
+        )
+    )
     return bundle_files, ndjson_files, total
 
 
@@ -143,7 +159,9 @@ def transaction_ingest(server: Server, files: list[Path], clients: int) -> dict[
                         return
                     path = queue.pop()
                 body = path.read_bytes()
-                response = client.post(server.base, content=body, headers={"Content-Type": "application/fhir+json"})
+                response = client.post(
+                    server.base, content=body, headers={"Content-Type": "application/fhir+json"}
+                )
                 if response.status_code != 200:
                     failures.append(f"{path.name}: {response.status_code}")
                     continue
@@ -157,8 +175,13 @@ def transaction_ingest(server: Server, files: list[Path], clients: int) -> dict[
         thread.join()
     seconds = time.perf_counter() - started
     total = sum(counts)
-    return {"resources": total, "seconds": round(seconds, 1), "per_second": round(total / seconds),
-            "clients": clients, "failures": failures[:5]}
+    return {
+        "resources": total,
+        "seconds": round(seconds, 1),
+        "per_second": round(total / seconds),
+        "clients": clients,
+        "failures": failures[:5],
+    }
 
 
 def bulk_import(url: str, files: list[Path], processes: int) -> dict[str, Any]:
@@ -180,8 +203,13 @@ def bulk_import(url: str, files: list[Path], processes: int) -> dict[str, Any]:
         db.close()
     seconds = time.perf_counter() - started
     total = sum(r.total for r in reports)
-    return {"resources": total, "errors": sum(len(r.errors) for r in reports), "seconds": round(seconds, 1),
-            "per_second": round(total / seconds), "processes": processes}
+    return {
+        "resources": total,
+        "errors": sum(len(r.errors) for r in reports),
+        "seconds": round(seconds, 1),
+        "per_second": round(total / seconds),
+        "processes": processes,
+    }
 
 
 def bare_copy(files: list[Path]) -> dict[str, Any]:
@@ -194,10 +222,15 @@ def bare_copy(files: list[Path]) -> dict[str, Any]:
     total = 0
     with psycopg.connect(PG_BASE) as conn, conn.cursor() as cur:
         for path in files:
-            with path.open("rb") as handle, cur.copy("COPY bench_bare (id, type, doc) FROM STDIN") as copy:
+            with (
+                path.open("rb") as handle,
+                cur.copy("COPY bench_bare (id, type, doc) FROM STDIN") as copy,
+            ):
                 for line in handle:
                     resource = orjson.loads(line)
-                    copy.write_row((resource["id"], resource["resourceType"], line.rstrip(b"\n").decode()))
+                    copy.write_row(
+                        (resource["id"], resource["resourceType"], line.rstrip(b"\n").decode())
+                    )
                     total += 1
         conn.commit()
     seconds = time.perf_counter() - started
@@ -233,18 +266,28 @@ def search_paths(url: str, count: int = 5000) -> list[str]:
     with db.read() as tx:
         patients = [r[0] for r in tx.fetchall(ids, ("Patient",))]
         observations = [r[0] for r in tx.fetchall(ids, ("Observation",))]
-        codes = [r[0] for r in tx.fetchall(
-            "SELECT DISTINCT code FROM sp_token WHERE res_type = 'Observation' AND param = 'code' LIMIT 50")]
-        families = [r[0] for r in tx.fetchall(
-            "SELECT DISTINCT value_exact FROM sp_string WHERE res_type = 'Patient' AND param = 'family' LIMIT 200")]
+        codes = [
+            r[0]
+            for r in tx.fetchall(
+                "SELECT DISTINCT code FROM sp_token WHERE res_type = 'Observation' AND param = 'code' LIMIT 50"
+            )
+        ]
+        families = [
+            r[0]
+            for r in tx.fetchall(
+                "SELECT DISTINCT value_exact FROM sp_string WHERE res_type = 'Patient' AND param = 'family' LIMIT 200"
+            )
+        ]
     db.close()
     rng = random.Random(7)
     makers = [
         lambda: f"/fhir/Patient/{rng.choice(patients)}",
         lambda: f"/fhir/Observation/{rng.choice(observations)}",
         lambda: f"/fhir/Observation?subject=Patient/{rng.choice(patients)}&_count=20",
-        lambda: f"/fhir/Observation?subject=Patient/{rng.choice(patients)}&code={rng.choice(codes)}"
-        "&_sort=-date&_count=10",
+        lambda: (
+            f"/fhir/Observation?subject=Patient/{rng.choice(patients)}&code={rng.choice(codes)}"
+            "&_sort=-date&_count=10"
+        ),
         lambda: f"/fhir/Condition?patient={rng.choice(patients)}",
         lambda: f"/fhir/Encounter?subject={rng.choice(patients)}&date=ge2015-01-01&_count=20",
         lambda: f"/fhir/Patient?family={rng.choice(families)}&_count=10",
@@ -253,16 +296,33 @@ def search_paths(url: str, count: int = 5000) -> list[str]:
     return [rng.choice(makers)() for _ in range(count)]
 
 
-def latency(server: Server, paths: list[str], connections: int, seconds: int, folder: Path) -> dict[str, Any]:
+def latency(
+    server: Server, paths: list[str], connections: int, seconds: int, folder: Path
+) -> dict[str, Any]:
     paths_file = folder / "paths.txt"
     paths_file.write_text("\n".join(paths) + "\n")
     script = folder / "mix.lua"
     script.write_text(WRK_SCRIPT)
     threads = min(connections, 2)
     result = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-         "-s", str(script), f"http://127.0.0.1:{server.port}"],
-        env={**os.environ, "KIZUNA_PATHS": str(paths_file)}, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{server.port}",
+        ],
+        env={**os.environ, "KIZUNA_PATHS": str(paths_file)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     line = next(row for row in result.stdout.splitlines() if row.startswith("JSON "))
     stats = json.loads(line[5:])
@@ -275,8 +335,11 @@ def latency(server: Server, paths: list[str], connections: int, seconds: int, fo
 
 
 def machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+    }
 
 
 def main() -> None:
@@ -287,26 +350,48 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kizuna-bench")
-    parser.add_argument("--skip", nargs="*", default=[],
-                        help="phases to skip: transaction; bulk (search the database kept by --keep)")
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        help="phases to skip: transaction; bulk (search the database kept by --keep)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
-    parser.add_argument("--connections", type=int, nargs="+", default=[16, 32, 64],
-                        help="wrk connection counts for the read/search phase")
-    parser.add_argument("--rates", type=float, nargs="*", default=[1000],
-                        help="offered requests/s for the open-loop latency phase (none: skip it)")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        nargs="+",
+        default=[16, 32, 64],
+        help="wrk connection counts for the read/search phase",
+    )
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="*",
+        default=[1000],
+        help="offered requests/s for the open-loop latency phase (none: skip it)",
+    )
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"backend": args.backend, "machine": machine()}
     print("generating data ...", flush=True)
     bundle_files, ndjson_files, total = generate(args.resources, work / "data")
-    results["data"] = {"resources": total, "bundles": len(bundle_files), "ndjson_files": len(ndjson_files)}
+    results["data"] = {
+        "resources": total,
+        "bundles": len(bundle_files),
+        "ndjson_files": len(ndjson_files),
+    }
     workers = args.workers if args.backend == "postgresql" else 1
 
     if "transaction" not in args.skip:
         url = fresh_database(args.backend, work, "tx")
-        subprocess.run([KIZUNA, "db", "upgrade"], env={**os.environ, "KIZUNA_DATABASE_URL": url},
-                       check=True, capture_output=True)
+        subprocess.run(
+            [KIZUNA, "db", "upgrade"],
+            env={**os.environ, "KIZUNA_DATABASE_URL": url},
+            check=True,
+            capture_output=True,
+        )
         server = start_server(url, workers, work / "var")
         try:
             results["transaction_ingest"] = transaction_ingest(server, bundle_files, args.clients)
@@ -324,7 +409,9 @@ def main() -> None:
     if args.backend == "postgresql" and "bulk" not in args.skip:
         results["bare_copy"] = bare_copy(ndjson_files)
         print("bare copy", results["bare_copy"], flush=True)
-        results["bulk_vs_bare"] = round(results["bulk_import"]["per_second"] / results["bare_copy"]["per_second"], 3)
+        results["bulk_vs_bare"] = round(
+            results["bulk_import"]["per_second"] / results["bare_copy"]["per_second"], 3
+        )
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute("ANALYZE")
 
@@ -332,10 +419,13 @@ def main() -> None:
     try:
         paths = search_paths(url)
         latency(server, paths, 16, 5, work)  # warm the caches
-        results["read_search"] = [latency(server, paths, c, args.seconds, work) for c in args.connections]
+        results["read_search"] = [
+            latency(server, paths, c, args.seconds, work) for c in args.connections
+        ]
         results["read_search_at_rate"] = [
             open_loop.run(server.url, paths, rate, c, args.seconds)
-            for rate in args.rates for c in args.connections
+            for rate in args.rates
+            for c in args.connections
         ]
     finally:
         server.stop()

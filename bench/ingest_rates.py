@@ -56,8 +56,14 @@ def main() -> None:
     generated = time.perf_counter() - started
     url = fresh_database(args.backend, args.work, "ingest")
     upgrade(url)
-    results: dict[str, Any] = {"backend": args.backend, "patients": args.patients, "workers": args.workers,
-                               "cpus": os.cpu_count(), "generate_seconds": round(generated, 1), "formats": {}}
+    results: dict[str, Any] = {
+        "backend": args.backend,
+        "patients": args.patients,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "generate_seconds": round(generated, 1),
+        "formats": {},
+    }
     for name in args.formats:
         started = time.perf_counter()
         if args.profile:

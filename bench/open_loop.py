@@ -43,8 +43,9 @@ async def _exchange(
     return status
 
 
-async def _run(url: str, paths: list[str], rate: float, connections: int, seconds: float,
-               warmup: float) -> dict[str, Any]:
+async def _run(
+    url: str, paths: list[str], rate: float, connections: int, seconds: float, warmup: float
+) -> dict[str, Any]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
@@ -110,8 +111,9 @@ async def _run(url: str, paths: list[str], rate: float, connections: int, second
     }
 
 
-def run(url: str, paths: list[str], rate: float, connections: int, seconds: float,
-        warmup: float = 5.0) -> dict[str, Any]:
+def run(
+    url: str, paths: list[str], rate: float, connections: int, seconds: float, warmup: float = 5.0
+) -> dict[str, Any]:
     return uvloop.run(_run(url, paths, rate, connections, seconds, warmup))
 
 

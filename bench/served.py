@@ -19,10 +19,17 @@ class Server:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
-        env = {**os.environ, "KIZUNA_DATABASE_URL": url, "KIZUNA_DATA_DIR": str(data_dir), **settings}
+        env = {
+            **os.environ,
+            "KIZUNA_DATABASE_URL": url,
+            "KIZUNA_DATA_DIR": str(data_dir),
+            **settings,
+        }
         self.proc = subprocess.Popen(
             [KIZUNA, "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 60

@@ -41,12 +41,23 @@ def main() -> None:
     wall = time.perf_counter() - started
     cpu = cpu_seconds() - cpu_before
     counts = summary.counts
-    print(f"patients {patients:,}  workers {workers}  load average {load_before:.1f} -> "
-          f"{os.getloadavg()[0]:.1f}")
+    print(
+        f"patients {patients:,}  workers {workers}  load average {load_before:.1f} -> "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     print(f"wall {wall:.1f} s   cpu {cpu:.1f} s   ({cpu / patients * 1000:.1f} ms cpu per person)")
     print(f"output {counts['bytes'] / 1e6:,.0f} MB in {counts['files']:,} files")
-    for name in ("files", "message", "receipt", "receipt_file", "dispensing", "notebook", "qr",
-                 "checkup", "document"):
+    for name in (
+        "files",
+        "message",
+        "receipt",
+        "receipt_file",
+        "dispensing",
+        "notebook",
+        "qr",
+        "checkup",
+        "document",
+    ):
         print(f"  {name:13s} {counts[name]:>9,}   {counts[name] / wall:>9,.0f} per second")
     if given is None:
         shutil.rmtree(out)

@@ -63,8 +63,10 @@ def main() -> None:
     total = best_of(rounds, parse_and_map)
     print(f"{count} receipts ({len(data) / 1e6:.1f} MB), best of {rounds} rounds")
     print(f"parse          {parse / count * 1e3:.3f} ms per receipt")
-    print(f"parse + map    {total / count * 1e3:.3f} ms per receipt "
-          f"({count / total:,.0f} receipts/s per core)")
+    print(
+        f"parse + map    {total / count * 1e3:.3f} ms per receipt "
+        f"({count / total:,.0f} receipts/s per core)"
+    )
 
 
 if __name__ == "__main__":

@@ -106,14 +106,19 @@ def _load(clients: list[httpx.Client], path: str, seconds: float) -> dict[str, A
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - begun
-    return {"requests": len(latencies), "errors": errors[0],
-            "throughput_rps": round(len(latencies) / wall, 1),
-            "latency_ms": _percentiles(latencies), "server_ms": _percentiles(server),
-            "server_mean_ms": round(statistics.fmean(server), 1) if server else 0.0}
+    return {
+        "requests": len(latencies),
+        "errors": errors[0],
+        "throughput_rps": round(len(latencies) / wall, 1),
+        "latency_ms": _percentiles(latencies),
+        "server_ms": _percentiles(server),
+        "server_mean_ms": round(statistics.fmean(server), 1) if server else 0.0,
+    }
 
 
-def run(backend: str, years: int, clinics: int, levels: list[int], seconds: float,
-        workers: int) -> dict[str, Any]:
+def run(
+    backend: str, years: int, clinics: int, levels: list[int], seconds: float, workers: int
+) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="kizuna-viewer-bench-"))
     url, drop = _database(backend, tmp)
     try:
@@ -125,24 +130,36 @@ def run(backend: str, years: int, clinics: int, levels: list[int], seconds: floa
             rows = tx.fetchall("SELECT COUNT(*) FROM resources WHERE patient_key IS NOT NULL")
         built = time.perf_counter() - started
         accounts = make_accounts(db, tmp / "var", show.patient_id)
-        result: dict[str, Any] = {"backend": backend, "years": years, "workers": workers,
-                                  "facilities": 3 + clinics, "resources": rows[0][0],
-                                  "build_seconds": round(built, 1), "levels": {}}
-        pages = {"summary": f"/viewer/patients/{show.patient_id}",
-                 "emergency": f"/emergency/{show.patient_id}"}
+        result: dict[str, Any] = {
+            "backend": backend,
+            "years": years,
+            "workers": workers,
+            "facilities": 3 + clinics,
+            "resources": rows[0][0],
+            "build_seconds": round(built, 1),
+            "levels": {},
+        }
+        pages = {
+            "summary": f"/viewer/patients/{show.patient_id}",
+            "emergency": f"/emergency/{show.patient_id}",
+        }
         for mode in ("cold", "cached"):
             # cold: every request builds the chart (a first visit); cached: a chart of the
             # same visibility and data version is reused (the page opened again).
-            server = Server(url, tmp / "var", workers,
-                            KIZUNA_VIEWER_CHART_CACHE="0" if mode == "cold" else "64")
+            server = Server(
+                url, tmp / "var", workers, KIZUNA_VIEWER_CHART_CACHE="0" if mode == "cold" else "64"
+            )
             try:
                 doctor = _login(server.url, accounts["physician"])
-                consent = doctor.post(f"/viewer/patients/{show.patient_id}/consent",
-                                      data={"scope": "facility"})
+                consent = doctor.post(
+                    f"/viewer/patients/{show.patient_id}/consent", data={"scope": "facility"}
+                )
                 assert consent.status_code == 303
                 responder = _login(server.url, accounts["emergency"])
-                declared = responder.post(f"/viewer/patients/{show.patient_id}/emergency",
-                                          data={"reason": "benchmark: emergency page load"})
+                declared = responder.post(
+                    f"/viewer/patients/{show.patient_id}/emergency",
+                    data={"reason": "benchmark: emergency page load"},
+                )
                 assert declared.status_code == 303
                 for level in levels:
                     for page, path in pages.items():
@@ -175,18 +192,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2, help="kizuna serve --workers")
     args = parser.parse_args()
-    result = run(args.backend, args.years, args.clinics, args.concurrency, args.seconds, args.workers)
+    result = run(
+        args.backend, args.years, args.clinics, args.concurrency, args.seconds, args.workers
+    )
     out = ROOT / "bench" / "out" / f"viewer-{args.backend}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(f"{args.backend}: {result['resources']} resources, {result['facilities']} facilities, "
-          f"{result['years']} years")
-    print(f"{'page@clients mode':<24}{'rps':>8}{'lat p50':>9}{'p95':>8}{'p99':>8}"
-          f"{'srv p50':>9}{'p95':>8}{'p99':>8}{'err':>5}")
+    print(
+        f"{args.backend}: {result['resources']} resources, {result['facilities']} facilities, "
+        f"{result['years']} years"
+    )
+    print(
+        f"{'page@clients mode':<24}{'rps':>8}{'lat p50':>9}{'p95':>8}{'p99':>8}"
+        f"{'srv p50':>9}{'p95':>8}{'p99':>8}{'err':>5}"
+    )
     for key, row in result["levels"].items():
         lat, srv = row["latency_ms"], row["server_ms"]
-        print(f"{key:<24}{row['throughput_rps']:>8}{lat['p50']:>9}{lat['p95']:>8}{lat['p99']:>8}"
-              f"{srv['p50']:>9}{srv['p95']:>8}{srv['p99']:>8}{row['errors']:>5}")
+        print(
+            f"{key:<24}{row['throughput_rps']:>8}{lat['p50']:>9}{lat['p95']:>8}{lat['p99']:>8}"
+            f"{srv['p50']:>9}{srv['p95']:>8}{srv['p99']:>8}{row['errors']:>5}"
+        )
 
 
 if __name__ == "__main__":
