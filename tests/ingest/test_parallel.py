@@ -79,13 +79,15 @@ def _where_stuck(url: str) -> str:
             os.kill(child.pid, signal.SIGUSR1)
     found = "worker stacks: see captured stderr"
     if url.startswith("postgresql"):
-        with Database(url).read() as tx:
+        db = Database(url)
+        with db.read() as tx:
             sessions = tx.fetchall(
                 "SELECT pid, state, wait_event_type, wait_event, left(query, 120) "
                 "FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid()"
             )
             waits = tx.fetchall("SELECT pid, locktype, mode FROM pg_locks WHERE NOT granted")
+        db.close()
         found += f"\nsessions: {sessions}\nlock waits: {waits}"
     time.sleep(2)  # the stacks are written by the workers' signal handlers
     for child in children:
@@ -110,8 +112,8 @@ def test_workers_store_what_one_process_stores(
 ) -> None:
     """The stored resources and each Patient's identifiers are those of one process. (The
     reports' ``updated`` counts may differ: whether a facility's Organization, described
-    by several workers' units, is updated once or twice depends on which worker joins its
-    description first; the stored result does not.)"""
+    by several workers' units, is updated or left as it was depends on which description
+    is joined first; the stored result does not.)"""
     sources = [population / "uke", population / "jahis-tc", population / "ssmix2"]
     reports = _ingest_watched(database_url, sources, workers)
     assert [t for r in reports.values() for t in r.failure_texts] == []

@@ -33,14 +33,17 @@ def _backend_waits_for_a_lock(tx: Any, pid: int) -> bool:
 
 
 def _locked_by_another(url: str, key: tuple[str, str]) -> bool:
-    with Database(url).transaction() as tx:
-        try:
+    other = Database(url)
+    try:
+        with other.transaction() as tx:
             tx.fetchone(
                 "SELECT version FROM resources WHERE res_type = ? AND res_id = ? FOR UPDATE NOWAIT",
                 key,
             )
-        except psycopg.errors.LockNotAvailable:
-            return True
+    except psycopg.errors.LockNotAvailable:
+        return True
+    finally:
+        other.close()
     return False
 
 
