@@ -525,24 +525,39 @@ class Pipeline:
         batch.commit()
 
     def _ingest_group(self, units: list[Unit], format_name: str) -> None:
-        """The group in one savepoint and one batched write; on any failure, unit by unit
-        (each in its own savepoint), so the bad one is found and quarantined alone."""
+        """The group in one savepoint and one batched write. When another writer's work
+        crossed it (a conflict), the group is tried again whole, in a new transaction;
+        on any other failure, or after the last try, unit by unit (each in its own
+        savepoint), so the bad one is found and quarantined alone."""
+        assert self._batch is not None
+        for attempt in range(RETRIES):
+            outcome = self._try_group(units)
+            if isinstance(outcome, list):
+                for unit, result in zip(units, outcome, strict=True):
+                    self._count(self._note_unit(unit, format_name), result)
+                self._batch.done(len(units))
+                return
+            if not _is_conflict(outcome) or attempt == RETRIES - 1:
+                break
+            # What earlier groups of this transaction wrote is complete: commit it, so
+            # the new try holds no locks but its own and waits on no one it blocks.
+            self._batch.commit()
+        for unit in units:
+            self.ingest_unit(unit, format_name)
+
+    def _try_group(self, units: list[Unit]) -> list[UnitResult] | Exception:
+        """The group's results, or what failed it (the savepoint rolled back)."""
         assert self._batch is not None
         tx = self._batch.tx()
         tx.execute("SAVEPOINT kizuna_group")
         try:
             results = GroupWriter(tx, units).store()
-        except Exception:
+        except Exception as exc:
             tx.execute("ROLLBACK TO SAVEPOINT kizuna_group")
             tx.execute("RELEASE SAVEPOINT kizuna_group")
-            for unit in units:
-                self.ingest_unit(unit, format_name)
-            return
+            return exc
         tx.execute("RELEASE SAVEPOINT kizuna_group")
-        for unit, result in zip(units, results, strict=True):
-            report = self._note_unit(unit, format_name)
-            self._count(report, result)
-        self._batch.done(len(units))
+        return results
 
     def _note_unit(self, unit: Unit, format_name: str | None) -> FormatReport:
         report = self.report(format_name or unit.source.format)
