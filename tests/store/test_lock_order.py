@@ -1,7 +1,7 @@
 """Write locks on current versions (kizuna.store.resources.heads with ``lock``) are taken in
-key order, whatever order the keys were given in: two writers locking overlapping keys
-queue behind each other instead of deadlocking, which PostgreSQL would only break after
-``deadlock_timeout`` by failing one of them."""
+key order, whatever order the keys were given in: two such statements locking overlapping
+keys queue behind each other instead of deadlocking, which PostgreSQL would only break
+after ``deadlock_timeout`` by failing one of them."""
 
 from __future__ import annotations
 

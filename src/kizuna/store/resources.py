@@ -166,8 +166,10 @@ def key_filter(keys: Sequence[Key], dialect: str, alias: str = "") -> tuple[str,
 def heads(tx: Tx, keys: Sequence[Key], lock: bool = False) -> dict[Key, Head]:
     """Current version, deleted flag and content hash for each existing key.
 
-    ``lock`` takes the rows' write locks (PostgreSQL) in key order, so two writers locking
-    overlapping keys wait for each other instead of deadlocking."""
+    ``lock`` takes the rows' write locks (PostgreSQL) in key order, so two such statements
+    locking overlapping keys queue behind each other. Locks a transaction took in earlier
+    statements are outside that order: the ingest pipeline retries a group crossed by
+    another writer whole, in a new transaction (``kizuna.ingest.pipeline``)."""
     found: dict[Key, Head] = {}
     wanted = list(dict.fromkeys(keys))
     suffix = ""
