@@ -241,3 +241,19 @@ def test_an_unexpected_error_is_logged_without_the_ids_in_its_path(
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "KeyError" in logged and "/fhir/Patient/{id}" in logged
     assert "p-123" not in logged and "山田" not in logged
+
+
+def test_the_apps_shutdown_stops_its_read_path_threads(
+    live_server: LiveServer, fhir: httpx.Client
+) -> None:
+    created = fhir.post("/Patient", json={"resourceType": "Patient", "gender": "female"})
+    assert created.status_code == 201, created.text
+    read = fhir.get(f"/Patient/{created.json()['id']}")
+    assert read.status_code == 200 and read.json()["gender"] == "female"
+    stack = live_server.server.config.app.middleware_stack
+    assert isinstance(stack, ReadPath)
+    threads = list(stack.workers._threads)
+    assert threads and all(t.is_alive() for t in threads)
+    live_server.stop()
+    assert not any(t.is_alive() for t in threads)
+    assert stack.workers._threads == []

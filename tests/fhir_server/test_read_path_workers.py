@@ -157,3 +157,32 @@ def test_an_idle_thread_keeps_nothing_of_the_request_it_served() -> None:
     served = asyncio.run(main())
     gc.collect()
     assert served() is None
+
+
+def test_close_answers_what_is_queued_then_stops_every_thread() -> None:
+    release = threading.Event()
+
+    def endpoint(request: Request, name: str) -> Response:
+        release.wait(10)
+        return PlainTextResponse(name)
+
+    async def main() -> tuple[list[bytes], list[threading.Thread]]:
+        workers = Workers(limit=2)
+        futures = [workers.answer(endpoint, (f"job{n}",), _request(f"/p{n}")) for n in range(4)]
+        threads = list(workers._threads)
+        loop = asyncio.get_running_loop()
+        release.set()
+        await loop.run_in_executor(None, workers.close)
+        responses = await asyncio.gather(*futures)
+        try:
+            workers.answer(endpoint, ("late",), _request("/late"))
+        except RuntimeError as exc:
+            assert "stopped" in str(exc)
+        else:
+            raise AssertionError("a closed read path took a job")
+        return [r.body for r in responses], threads
+
+    bodies, threads = asyncio.run(main())
+    assert bodies == [b"job0", b"job1", b"job2", b"job3"]
+    assert [t.name for t in threads] == ["read-path-1", "read-path-2"]
+    assert not any(t.is_alive() for t in threads)

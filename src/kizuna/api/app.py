@@ -107,6 +107,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         statistics.refresh(db)  # SQLite gathers none by itself; searches plan from them
     settle_heap()
     yield
+    if isinstance(app.middleware_stack, ReadPath):
+        app.middleware_stack.workers.close()
     recorder = getattr(app.state, "kizuna_audit", None)
     if recorder is not None:
         recorder.close()  # write what is queued before the process ends

@@ -68,7 +68,7 @@ class Workers:
     directions. Under load that bookkeeping held the interpreter for about a tenth of a
     server process's time (``ThreadPoolExecutor.submit``, ``wrap_future``,
     ``_chain_future``; ``py-spy --gil``). Threads start as they are needed, up to
-    ``limit``, and stay for the life of the process."""
+    ``limit``, and stay until :meth:`close` (the app's shutdown)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -76,11 +76,15 @@ class Workers:
         self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._started = 0
+        self._threads: list[threading.Thread] = []
+        self._closed = False
 
     def answer(
         self, endpoint: Endpoint, args: tuple[str, ...], request: Request
     ) -> asyncio.Future[Response]:
         """An awaitable of ``endpoint(request, *args)`` run in one of the threads."""
+        if self._closed:
+            raise RuntimeError("the read path's threads are stopped")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Response] = loop.create_future()
         self._jobs.put((loop, future, endpoint, args, request))
@@ -88,18 +92,35 @@ class Workers:
             self._grow()
         return future
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the threads once the jobs queued before this call are answered."""
+        with self._lock:
+            self._closed = True
+            threads, self._threads = self._threads, []
+        for _ in threads:
+            self._jobs.put(_STOP)
+        for thread in threads:
+            thread.join(timeout)
+
     def _grow(self) -> None:
         with self._lock:
-            if self._started >= self.limit:
+            if self._closed or self._started >= self.limit:
                 return
             self._started += 1
-            name = f"read-path-{self._started}"
-        threading.Thread(target=self._run, name=name, daemon=True).start()
+            thread = threading.Thread(
+                target=self._run, name=f"read-path-{self._started}", daemon=True
+            )
+            self._threads.append(thread)
+        thread.start()
 
     def _run(self) -> None:
-        while True:
-            _serve(*self._jobs.get())
+        while (job := self._jobs.get()) is not _STOP:
+            _serve(*job)
+            del job  # an idle thread keeps nothing of the request it served
             self._idle.release()
+
+
+_STOP: tuple[Any, ...] = ()
 
 
 def _serve(

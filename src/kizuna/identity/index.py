@@ -14,6 +14,7 @@ from kizuna.fhir.instant import now_ms
 from kizuna.identity.blocking import MAX_BLOCK, block_keys
 from kizuna.identity.features import Features, features_of
 from kizuna.store.db import Tx
+from kizuna.store.resources import rows_by_values
 
 _CHUNK = 400
 
@@ -22,11 +23,8 @@ def stored(tx: Tx, patient_ids: Sequence[str]) -> dict[str, Features]:
     found: dict[str, Features] = {}
     for start in range(0, len(patient_ids), _CHUNK):
         chunk = list(patient_ids[start : start + _CHUNK])
-        marks = ",".join("?" * len(chunk))
-        rows = tx.fetchall(
-            f"SELECT patient_id, features FROM identity_features WHERE patient_id IN ({marks})",
-            chunk,
-        )
+        columns = ("patient_id", "features")
+        rows = rows_by_values(tx, "identity_features", columns, "patient_id", chunk)
         found.update((r[0], Features.loads(r[1])) for r in rows)
     return found
 

@@ -44,11 +44,8 @@ def _stored_patients(tx: Tx, ids: list[str]) -> dict[str, dict[str, Any]]:
 def _key_owners(tx: Tx, keys: list[str]) -> list[str]:
     if not keys:
         return []
-    marks = ",".join("?" * len(keys))
-    rows = tx.fetchall(
-        f"SELECT DISTINCT patient_id FROM identity_keys WHERE link_key IN ({marks})", keys
-    )
-    return [r[0] for r in rows]
+    rows = sql.rows_by_values(tx, "identity_keys", ("patient_id",), "link_key", keys)
+    return sorted({r[0] for r in rows})
 
 
 def _grade(decision: str, probability: float, possible: float) -> str | None:

@@ -322,8 +322,7 @@ def _bookkeeping(tx: Tx, plans: list[Plan]) -> None:
             "WHERE unit_key = ?",
             updates,
         )
-        where, args = sql.value_filter("unit_key", [u[-1] for u in updates], tx.dialect)
-        tx.execute(f"DELETE FROM ingest_unit_resources WHERE {where}", args)
+        sql.delete_by_values(tx, "ingest_unit_resources", "unit_key", [u[-1] for u in updates])
     if inserts:
         tx.insert_rows(
             "ingest_units",
