@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,6 +22,22 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 Row = tuple[Any, ...]
+
+
+class _RepeatedDriverError(logging.Filter):
+    """Drops psycopg's warning "error ignored terminating <Pipeline …>".
+
+    psycopg sends an ``executemany`` as a pipeline. When a row fails (a unique key two
+    ingest workers both inserted, say), the error reaches the caller, which handles it
+    (retries, quarantines); if it was read while rows were still going out, psycopg also
+    logs that ending the pipeline failed because of it. That line only repeats a handled
+    error, and a command's output would show it as if it were a fault of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+logging.getLogger("psycopg").addFilter(_RepeatedDriverError())
 
 
 class DatabaseUnavailable(RuntimeError):
