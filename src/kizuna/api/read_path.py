@@ -120,7 +120,8 @@ class Workers:
             self._idle.release()
 
 
-_STOP: tuple[Any, ...] = ()
+#: the job that tells a thread to end (compared by identity: this very tuple)
+_STOP: tuple[Any, ...] = ("stop",)
 
 
 def _serve(
