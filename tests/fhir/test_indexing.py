@@ -40,7 +40,9 @@ def test_synthea_observation_rows(synthea_resources: list[dict[str, Any]]) -> No
     rows = extract(obs)
     coding = obs["code"]["coding"][0]
     assert ("code", coding["system"], coding["code"], search_text(coding["display"])) in rows.tokens
-    assert ("code", None, None, search_text(obs["code"]["text"])) in rows.tokens
+    # the text repeats the coding's display: the coding's row already answers code:text
+    assert obs["code"]["text"] == coding["display"]
+    assert [r for r in rows.tokens if r[0] == "code" and r[2] is None] == []
     quantity = obs["valueQuantity"]
     assert (
         "value-quantity",
@@ -283,3 +285,28 @@ def test_unencodable_branches_are_only_the_documented_ones() -> None:
 
 def test_index_and_query_share_one_normal_form() -> None:
     assert search_text("ヤマダ　タロウ") == search_form("やまだたろう") == normalize("やまだたろう")
+
+
+def test_a_codeable_concepts_text_gets_a_row_only_when_no_coding_carries_it() -> None:
+    def code_rows(code: dict[str, Any]) -> list[tuple[Any, ...]]:
+        condition = {"resourceType": "Condition", "code": code}
+        return [r for r in extract(condition).tokens if r[0] == "code"]
+
+    coding = {"system": "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/MDCDX2", "code": "8846224"}
+    # text with its own wording (and display spelt in half-width kana): both are kept
+    differs = code_rows({"coding": [{**coding, "display": "ｺｳｹﾂｱﾂｼｮｳ"}], "text": "高血圧症"})
+    assert differs == [
+        ("code", coding["system"], "8846224", search_text("ｺｳｹﾂｱﾂｼｮｳ")),
+        ("code", None, None, search_text("高血圧症")),
+    ]
+    # the same words in another width or kana: one row, the coding's
+    same = code_rows({"coding": [{**coding, "display": "コウケツアツショウ"}], "text": "ｺｳｹﾂｱﾂｼｮｳ"})
+    assert same == [("code", coding["system"], "8846224", search_text("コウケツアツショウ"))]
+    # text alone, or beside a coding without display: the text row stays
+    alone = code_rows({"text": "高血圧症"})
+    assert alone == [("code", None, None, search_text("高血圧症"))]
+    bare = code_rows({"coding": [coding], "text": "高血圧症"})
+    assert bare == [
+        ("code", coding["system"], "8846224", None),
+        ("code", None, None, search_text("高血圧症")),
+    ]

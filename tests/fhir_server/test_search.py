@@ -667,3 +667,36 @@ def test_a_patients_pages_hold_every_live_match_once_in_id_order(
     ]
     amended = _all_ids(fhir, "/Observation", {"subject": patient, "status": "amended"})
     assert amended == [changed["id"]]
+
+
+def test_code_text_finds_a_concepts_text_and_its_codings_displays(fhir: httpx.Client) -> None:
+    system = "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/MDCDX2"
+    concepts = {
+        "own-text": {
+            "coding": [{"system": system, "code": "8846224", "display": "本態性高血圧症"}],
+            "text": "高血圧（内服治療中）",
+        },
+        "same-text": {
+            "coding": [{"system": system, "code": "8833421", "display": "２型糖尿病"}],
+            "text": "2型糖尿病",
+        },
+        "text-only": {"text": "ﾍﾟﾆｼﾘﾝ系薬剤アレルギー疑い"},
+    }
+    patient = fhir.post("/Patient", json={"resourceType": "Patient", "gender": "male"})
+    subject = {"reference": f"Patient/{patient.json()['id']}"}
+    ids = {}
+    for name, code in concepts.items():
+        condition = {"resourceType": "Condition", "code": code, "subject": subject}
+        created = fhir.post("/Condition", json=condition)
+        assert created.status_code == 201, created.text
+        ids[name] = created.json()["id"]
+
+    def found(word: str) -> set[str]:
+        bundle = fhir.get("/Condition", params={"code:text": word, "_count": "50"}).json()
+        return {e["resource"]["id"] for e in bundle.get("entry", [])}
+
+    assert found("内服治療") == {ids["own-text"]}  # the text only
+    assert found("本態性") == {ids["own-text"]}  # the display only
+    assert found("２型糖尿") == found("2型糖尿") == {ids["same-text"]}
+    assert found("ペニシリン") == {ids["text-only"]}
+    assert found("高血圧") == {ids["own-text"]}

@@ -1,7 +1,10 @@
 """Token search rows: ``(param, system, code, text_norm)``.
 
 - Coding: ``(system, code, display)``; CodeableConcept: one row per coding, plus
-  ``(None, None, text)`` for its ``text`` so ``:text`` can match it.
+  ``(None, None, text)`` for its ``text`` so ``:text`` can match it, unless a coding's
+  row already carries that text as its display (``:text`` reads only ``text_norm``, so
+  the row would match nothing more; most sources repeat a display as the text, and the
+  row was a fifth of all token rows).
 - Identifier: ``(system, value, type.text)``; ContactPoint: ``(system, value, None)``.
 - code, string, id, uri and other primitives: ``(None, value, None)``; booleans as
   ``"true"``/``"false"``.
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kizuna.fhir.indexing.rows import Encoder, IndexRows
+from kizuna.fhir.indexing.rows import Encoder, IndexRows, TokenRow
 from kizuna.fhir.indexing.string import search_text
 
 
@@ -25,27 +28,29 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _coding_row(param: str, coding: Any, rows: IndexRows) -> None:
+def _coding_row(param: str, coding: Any, tokens: list[TokenRow]) -> None:
     if type(coding) is not dict:
         return
     system, code = _str(coding.get("system")), _str(coding.get("code"))
     display = _text(coding.get("display"))
     if system or code or display:
-        rows.tokens.append((param, system, code, display))
+        tokens.append((param, system, code, display))
 
 
 def encode_coding(param: str, value: Any, rows: IndexRows) -> None:
-    _coding_row(param, value, rows)
+    _coding_row(param, value, rows.tokens)
 
 
 def encode_codeable_concept(param: str, value: Any, rows: IndexRows) -> None:
     if type(value) is not dict:
         return
+    tokens = rows.tokens
+    start = len(tokens)
     for coding in value.get("coding") or ():
-        _coding_row(param, coding, rows)
+        _coding_row(param, coding, tokens)
     text = _text(value.get("text"))
-    if text:
-        rows.tokens.append((param, None, None, text))
+    if text and not any(row[3] == text for row in tokens[start:]):
+        tokens.append((param, None, None, text))
 
 
 def encode_identifier(param: str, value: Any, rows: IndexRows) -> None:
