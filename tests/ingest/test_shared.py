@@ -200,3 +200,61 @@ def _assert_says_all(
             assert covers(joined[key], canonical(value)), key
         else:
             assert joined[key] in [canonical(s[key]) for s in said if key in s], key
+
+
+# --- two workers describing one facility at once ------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # concurrent writers
+def test_a_facility_another_worker_stores_first_is_joined_not_overwritten(
+    db: Database, database_url: str
+) -> None:
+    """This worker read no Organization, then another worker stored its description of
+    the same facility and committed before this one wrote: the write must fail as a
+    conflict (the group is tried again and joins both), not replace the other's words."""
+    from kizuna.fhir import writes
+    from kizuna.ingest.pipeline import _is_conflict, _shared_writes
+
+    code = {
+        "system": "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no",
+        "value": "1310100019",
+    }
+    from_receipt = {
+        "resourceType": "Organization",
+        "id": "fac-1310100019",
+        "identifier": [code],
+        "name": "絆クリニック",
+        "telecom": [{"system": "phone", "value": "03-1234-5678"}],
+    }
+    from_ssmix2 = {
+        "resourceType": "Organization",
+        "id": "fac-1310100019",
+        "identifier": [code],
+        "type": [{"text": "病院"}],
+    }
+    other = Database(database_url)
+    try:
+        with db.transaction() as tx:
+            planned = _shared_writes(tx, [writes.Put(from_ssmix2)])
+            with other.transaction() as theirs:  # the other worker commits first
+                writes.apply(theirs, [writes.Put(from_receipt)])
+            with pytest.raises(writes.FhirError) as raised:
+                writes.apply(tx, planned)
+        assert _is_conflict(raised.value)
+        with db.transaction() as tx:  # the group's next try joins both descriptions
+            assert [
+                o.status for o in writes.apply(tx, _shared_writes(tx, [writes.Put(from_ssmix2)]))
+            ] == [200]
+        with db.read() as tx:
+            row = tx.fetchone(
+                "SELECT version, content FROM resources WHERE res_type = 'Organization'"
+                " AND res_id = 'fac-1310100019'"
+            )
+    finally:
+        other.close()
+    assert row is not None and row[0] == 2
+    stored = orjson.loads(row[1])
+    assert stored["name"] == "絆クリニック"
+    assert stored["telecom"] == [{"system": "phone", "value": "03-1234-5678"}]
+    assert stored["type"] == [{"text": "病院"}]
+    assert stored["identifier"] == [code]

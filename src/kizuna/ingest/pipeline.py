@@ -249,7 +249,9 @@ def _shared_writes(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
     """Organizations, practitioners and the like, which several units and sources describe:
     each is written only when the join of what was stored and what these units say
     (:mod:`kizuna.ingest.shared`) differs from what was stored. An update names the version
-    it joined, so a worker that changed it meanwhile makes this group retry."""
+    it joined, and a first description must find none stored, so a worker that wrote it
+    meanwhile makes this group retry (and join that worker's description) instead of
+    being overwritten."""
     said: dict[Key, list[dict[str, Any]]] = {}
     for put in shared:
         said.setdefault((put.resource["resourceType"], put.resource["id"]), []).append(put.resource)
@@ -261,7 +263,7 @@ def _shared_writes(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
         version = stored.get(key)
         if version is None or version.deleted or not version.content:
             resource = shared_resources.merged(None, contributions)
-            ops.append(writes.Put(resource or contributions[0]))
+            ops.append(writes.Put(resource or contributions[0], must_create=True))
             continue
         if {writes.content_hash(c) for c in contributions} == {version.hash}:
             continue  # the usual case: said before, nothing to parse or join
@@ -635,8 +637,9 @@ RETRIES = 5  # a unit whose patient another worker keeps changing is stored at a
 
 def _is_conflict(exc: Exception) -> bool:
     """A race between concurrent ingestion workers, which retrying resolves: a unique key
-    both inserted, a Patient or shared resource another worker changed after it was read
-    (the version check on those writes; nothing else is written with one), a deadlock between two
+    both inserted, a Patient or shared resource another worker changed (412) or first
+    stored (409) after it was read (the version checks on those writes; nothing else is
+    written with one), a deadlock between two
     workers' row locks, a row lock held past the lock timeout, or a SQLite write lock held
     past the busy timeout."""
     import sqlite3
@@ -644,7 +647,7 @@ def _is_conflict(exc: Exception) -> bool:
     import psycopg
 
     if isinstance(exc, FhirError):
-        return exc.status == 412
+        return exc.status in (409, 412)
     if isinstance(exc, sqlite3.OperationalError):
         return "locked" in str(exc)  # the busy timeout ran out while another process wrote
     retryable = (
