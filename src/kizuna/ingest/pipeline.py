@@ -639,9 +639,8 @@ def _is_conflict(exc: Exception) -> bool:
     """A race between concurrent ingestion workers, which retrying resolves: a unique key
     both inserted, a Patient or shared resource another worker changed (412) or first
     stored (409) after it was read (the version checks on those writes; nothing else is
-    written with one), a deadlock between two
-    workers' row locks, a row lock held past the lock timeout, or a SQLite write lock held
-    past the busy timeout."""
+    written with one), a deadlock between two workers' row locks, a row lock held past
+    the lock timeout, or a SQLite write lock held past the busy timeout."""
     import sqlite3
 
     import psycopg
