@@ -46,6 +46,20 @@ def test_bad_date_names_line_record_and_column(
     assert "20211331" not in failure.reason
 
 
+def test_a_padded_code_names_its_column_and_is_not_mapped(
+    sample_bytes: bytes, shipped_masters: Masters
+) -> None:
+    si = _lines(sample_bytes)[7]  # SI,11,2,111000110,... receipt 1
+    assert si.startswith(b"SI,11,")
+    data = _replace_line(sample_bytes, 8, b"SI, 1," + si[len(b"SI,11,") :])
+    units, failures = _run(data, shipped_masters)
+    assert len(units) == 74
+    (failure,) = failures
+    assert failure.location.line == 8
+    assert failure.location.field == "SI-2 (診療識別)"
+    assert failure.reason == "not a code (letters and digits only)"
+
+
 def test_too_few_columns(sample_bytes: bytes, shipped_masters: Masters) -> None:
     data = _replace_line(sample_bytes, 3, b"HO,01010016,\x82P")  # truncated after 記号
     units, failures = _run(data, shipped_masters)

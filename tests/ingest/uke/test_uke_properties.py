@@ -101,6 +101,7 @@ def _value(kind: Kind) -> st.SearchStrategy[Any]:
         return st.tuples(*[day] * DAY_COUNT)
     strategy: st.SearchStrategy[Any] = {
         Kind.TEXT: _TEXT,
+        Kind.CODE: st.text(alphabet="0123456789ABZaz", min_size=1, max_size=10),
         Kind.INT: st.integers(0, 10**9),
         Kind.DECIMAL: _decimal(),
         Kind.DATE: _DATES,

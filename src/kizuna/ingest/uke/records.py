@@ -17,6 +17,7 @@ from typing import ClassVar
 from kizuna.ingest.uke.schema import Col, Days, Kind, RecordBase
 
 INT, DEC, DATE, MONTH, DAYS = Kind.INT, Kind.DECIMAL, Kind.DATE, Kind.MONTH, Kind.DAYS
+CODE = Kind.CODE
 
 
 @dataclass(slots=True)
@@ -264,10 +265,10 @@ class SYRecord(RecordBase):
 
     TYPE: ClassVar[str] = "SY"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("disease_code", "傷病名コード"),
+        Col("disease_code", "傷病名コード", CODE),
         Col("start_date", "診療開始日", DATE),
         Col("outcome", "転帰区分"),
-        Col("modifier_codes", "修飾語コード"),
+        Col("modifier_codes", "修飾語コード", CODE),
         Col("disease_name", "傷病名称"),
         Col("main", "主傷病"),
         Col("supplement", "補足コメント"),
@@ -284,11 +285,11 @@ class SYRecord(RecordBase):
 
 
 _COMMENT_COLUMNS = (
-    Col("comment1_code", "コメントコード1"),
+    Col("comment1_code", "コメントコード1", CODE),
     Col("comment1_text", "文字データ1"),
-    Col("comment2_code", "コメントコード2"),
+    Col("comment2_code", "コメントコード2", CODE),
     Col("comment2_text", "文字データ2"),
-    Col("comment3_code", "コメントコード3"),
+    Col("comment3_code", "コメントコード3", CODE),
     Col("comment3_text", "文字データ3"),
 )
 
@@ -299,9 +300,9 @@ class SIRecord(RecordBase):
 
     TYPE: ClassVar[str] = "SI"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("category", "診療識別"),
-        Col("burden", "負担区分"),
-        Col("code", "診療行為コード"),
+        Col("category", "診療識別", CODE),
+        Col("burden", "負担区分", CODE),
+        Col("code", "診療行為コード", CODE),
         Col("quantity", "数量データ", DEC),
         Col("points", "点数", INT),
         Col("count", "回数", INT),
@@ -331,9 +332,9 @@ class MedicalIYRecord(RecordBase):
 
     TYPE: ClassVar[str] = "IY"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("category", "診療識別"),
-        Col("burden", "負担区分"),
-        Col("code", "医薬品コード"),
+        Col("category", "診療識別", CODE),
+        Col("burden", "負担区分", CODE),
+        Col("code", "医薬品コード", CODE),
         Col("amount", "使用量", DEC),
         Col("points", "点数", INT),
         Col("count", "回数", INT),
@@ -363,13 +364,13 @@ class MedicalTORecord(RecordBase):
 
     TYPE: ClassVar[str] = "TO"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("category", "診療識別"),
-        Col("burden", "負担区分"),
-        Col("code", "特定器材コード"),
+        Col("category", "診療識別", CODE),
+        Col("burden", "負担区分", CODE),
+        Col("code", "特定器材コード", CODE),
         Col("amount", "使用量", DEC),
         Col("points", "点数", INT),
         Col("count", "回数", INT),
-        Col("unit_code", "単位コード"),
+        Col("unit_code", "単位コード", CODE),
         Col("unit_price", "単価", DEC),
         Col("reserve", "予備"),
         Col("product_name", "商品名及び規格又はサイズ"),
@@ -403,9 +404,9 @@ class CORecord(RecordBase):
 
     TYPE: ClassVar[str] = "CO"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("category", "診療識別"),
-        Col("burden", "負担区分"),
-        Col("code", "コメントコード"),
+        Col("category", "診療識別", CODE),
+        Col("burden", "負担区分", CODE),
+        Col("code", "コメントコード", CODE),
         Col("text", "文字データ"),
     )
     line: int

@@ -20,6 +20,7 @@ from typing import ClassVar
 from kizuna.ingest.uke.schema import Col, Kind, RecordBase
 
 INT, DEC, DATE, MONTH = Kind.INT, Kind.DECIMAL, Kind.DATE, Kind.MONTH
+CODE = Kind.CODE
 
 
 @dataclass(slots=True)
@@ -146,8 +147,8 @@ class PharmacyIYRecord(RecordBase):
 
     TYPE: ClassVar[str] = "IY"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("burden", "負担区分"),
-        Col("code", "医薬品コード"),
+        Col("burden", "負担区分", CODE),
+        Col("code", "医薬品コード", CODE),
         Col("amount", "使用量", DEC),
     )
     line: int
@@ -163,8 +164,8 @@ class PharmacyTORecord(RecordBase):
 
     TYPE: ClassVar[str] = "TO"
     COLUMNS: ClassVar[tuple[Col, ...]] = (
-        Col("burden", "負担区分"),
-        Col("code", "特定器材コード"),
+        Col("burden", "負担区分", CODE),
+        Col("code", "特定器材コード", CODE),
         Col("amount", "使用量", DEC),
     )
     line: int

@@ -22,6 +22,7 @@ Days = tuple[int | None, ...]
 
 class Kind(enum.Enum):
     TEXT = "text"
+    CODE = "code"  # letters and digits: a code the mapper puts into FHIR as it stands
     INT = "int"
     DECIMAL = "decimal"
     DATE = "date"
@@ -44,6 +45,14 @@ class ValueFormatError(ValueError):
 
 def to_text(raw: str) -> str | None:
     return raw or None
+
+
+def to_code(raw: str) -> str | None:
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isalnum()):
+        raise ValueFormatError("not a code (letters and digits only)")
+    return raw
 
 
 def to_int(raw: str) -> int | None:
@@ -85,6 +94,7 @@ def to_month(raw: str) -> dt.date | None:
 
 CONVERTERS = {
     Kind.TEXT: to_text,
+    Kind.CODE: to_code,
     Kind.INT: to_int,
     Kind.DECIMAL: to_decimal,
     Kind.DATE: to_date,
