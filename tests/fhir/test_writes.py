@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kizuna.consent.categories import classify
 from kizuna.fhir import jpcore
-from kizuna.fhir.writes import content_hash, index_rows
+from kizuna.fhir.writes import content_hash, index_rows, text_hash_applies
 
 
 def _condition(**members: Any) -> dict[str, Any]:
@@ -26,6 +30,31 @@ def test_content_hash_ignores_server_meta_and_source_only() -> None:
     assert content_hash({**bare, "meta": {"versionId": "1"}}) == content_hash(bare)
     assert content_hash(tagged) != content_hash(bare)
     assert content_hash(tagged) != content_hash({**tagged, "subject": {"reference": "Patient/p2"}})
+
+
+_META_FIELDS = st.sampled_from(["versionId", "lastUpdated", "source", "profile", "tag"])
+_METAS = st.one_of(
+    st.none(), st.dictionaries(_META_FIELDS, st.text(max_size=3), max_size=3), st.just("x")
+)
+
+
+@given(meta=_METAS, before=st.booleans(), note=st.text(max_size=5), source=st.text(max_size=5))
+def test_the_digest_of_the_json_a_writer_made_is_the_content_hash_where_it_applies(
+    meta: Any, before: bool, note: str, source: str
+) -> None:
+    resource: dict[str, Any] = {"resourceType": "Condition", "id": "c1"}
+    if meta is not None and before:
+        resource["meta"] = meta
+    resource["note"] = [{"text": note}]
+    if meta is not None and not before:
+        resource["meta"] = meta
+    digest = hashlib.blake2b(orjson.dumps(resource), digest_size=16).hexdigest()
+    if text_hash_applies(resource):  # also once ingestion has added its source
+        tagged = {**resource, "meta": {**(resource.get("meta") or {}), "source": source}}
+        assert digest == content_hash(resource) == content_hash(tagged)
+    else:
+        assert meta is not None  # a resource without meta always takes the shortcut
+    assert text_hash_applies({**resource, "meta": {"profile": ["p"]}})
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from kizuna.codes.masters.store import reset_masters
 from kizuna.fhir.outcome import FhirError
+from kizuna.fhir.writes import content_hash
 from kizuna.ingest.base import PATIENT_REF
 from kizuna.ingest.checked import CheckedContent
 
@@ -29,6 +31,17 @@ def test_the_placeholder_becomes_the_patient_and_other_content_is_returned_as_it
     assert body["code"] == {"text": "高血圧症"}
     unchanged = {"resourceType": "Organization", "id": "o1", "name": "木村医院"}
     assert checked.body(unchanged, "Patient/p9", "Unit.resources[1]") is unchanged
+
+
+def test_the_digest_returned_is_the_content_hash_of_the_body() -> None:
+    condition = _condition("2024-04-01")
+    body, digest = CheckedContent().checked(
+        condition, orjson.dumps(condition), "Patient/p9", "Unit.resources[0]"
+    )
+    assert body["subject"] == {"reference": "Patient/p9"}
+    assert digest == content_hash(body) != content_hash(condition)
+    stamped = {**condition, "meta": {"lastUpdated": "2024-04-01T00:00:00Z"}}
+    assert CheckedContent().checked(stamped, orjson.dumps(stamped), "Patient/p9", "x")[1] is None
 
 
 def test_content_that_passed_does_not_vouch_for_other_content_under_the_same_id() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
+from kizuna.fhir.writes import content_hash
 from kizuna.ingest import quarantine
 from kizuna.ingest.pipeline import Pipeline
 from kizuna.store.db import Database
@@ -195,6 +196,12 @@ def test_reingest_changes_nothing(db: Database, samples: Path) -> None:
     assert _versions(db) == before
     assert sum(r.created + r.updated + r.deleted for r in again.values()) == 0
     assert sum(r.skipped for r in again.values()) > 100
+    with db.read() as tx:
+        stored = tx.fetchall(
+            "SELECT res_type, res_id, hash, content FROM resources WHERE deleted = 0"
+        )
+    wrong = [(t, i) for t, i, h, c in stored if h != content_hash(orjson.loads(c))]
+    assert len(stored) > 300 and not wrong  # the digest that makes re-sends no-ops
 
 
 def _tree_copy(samples: Path, tmp_path: Path) -> Path:

@@ -21,6 +21,7 @@ import orjson
 
 from kizuna.codes.masters.store import get_masters
 from kizuna.fhir.validate import check_resource
+from kizuna.fhir.writes import text_hash_applies
 from kizuna.ingest.base import PATIENT_REF
 
 _PLACEHOLDER = orjson.dumps(PATIENT_REF)
@@ -36,10 +37,18 @@ class CheckedContent:
         self._masters: object = None
 
     def body(self, resource: dict[str, Any], target: str, where: str) -> dict[str, Any]:
-        """``resource`` with the patient placeholder replaced by ``target`` (a byte
-        substitution on the JSON: the placeholder is a URN no source can contain in any
-        other meaning), validated; raises :class:`~kizuna.fhir.outcome.FhirError`."""
-        text = orjson.dumps(resource)
+        """``resource`` with the patient placeholder replaced by ``target``, validated;
+        raises :class:`~kizuna.fhir.outcome.FhirError`."""
+        return self.checked(resource, orjson.dumps(resource), target, where)[0]
+
+    def checked(
+        self, resource: dict[str, Any], text: bytes, target: str, where: str
+    ) -> tuple[dict[str, Any], str | None]:
+        """``resource`` (``text`` is its ``orjson.dumps``) with the patient placeholder
+        replaced by ``target`` (a byte substitution on the JSON: the placeholder is a URN
+        no source can contain in any other meaning), validated, and its content hash
+        (:func:`~kizuna.fhir.writes.text_hash`); raises
+        :class:`~kizuna.fhir.outcome.FhirError`."""
         body = resource
         if target != PATIENT_REF and _PLACEHOLDER in text:
             text = text.replace(_PLACEHOLDER, orjson.dumps(target))
@@ -51,7 +60,7 @@ class CheckedContent:
             if len(self._passed) >= self.limit:
                 self._passed.clear()
             self._passed.add(digest)
-        return body
+        return body, (digest.hex() if text_hash_applies(body) else None)
 
     def _follow_master(self) -> None:
         """Forget everything when other masters are loaded (the JP checks read the drug

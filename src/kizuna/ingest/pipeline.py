@@ -68,11 +68,20 @@ class UnitResult:
     reason: str | None = None
 
 
-def unit_digest(unit: Unit) -> str:
-    payload = [unit.patient, unit.resources, unit.deletes, unit.delete_unit, unit.document]
-    return hashlib.blake2b(
-        orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), digest_size=16
-    ).hexdigest()
+def unit_texts(unit: Unit) -> list[bytes]:
+    """The JSON of the unit's resources, then of its document (if any), as mapped."""
+    items = [*unit.resources, unit.document] if unit.document is not None else unit.resources
+    return [orjson.dumps(r) for r in items]
+
+
+def unit_digest(unit: Unit, texts: list[bytes]) -> str:
+    """A digest of everything the unit says (``texts`` from :func:`unit_texts`)."""
+    head = [unit.patient, unit.deletes, unit.delete_unit, len(unit.resources)]
+    digest = hashlib.blake2b(orjson.dumps(head, option=orjson.OPT_SORT_KEYS), digest_size=16)
+    for text in texts:
+        digest.update(len(text).to_bytes(8, "big"))
+        digest.update(text)
+    return digest.hexdigest()
 
 
 def source_uri(unit: Unit) -> str:
@@ -121,7 +130,8 @@ class UnitWriter:
     def __init__(self, tx: Tx, unit: Unit, cache: ResolveCache | None = None) -> None:
         self.tx = tx
         self.unit = unit
-        self.digest = unit_digest(unit)
+        self.texts = unit_texts(unit)
+        self.digest = unit_digest(unit, self.texts)
         self.cache = cache if cache is not None else ResolveCache()
 
     def prior(self) -> tuple[str, str] | None:
@@ -210,14 +220,15 @@ class UnitWriter:
         items = list(self.unit.resources)
         if self.unit.document is not None:
             items.append(self.unit.document)
-        for i, resource in enumerate(items):
-            body = CHECKED.body(resource, target, f"Unit.resources[{i}]")
+        for i, (resource, text) in enumerate(zip(items, self.texts, strict=True)):
+            body, digest = CHECKED.checked(resource, text, target, f"Unit.resources[{i}]")
             if resource is self.unit.document:
-                owned.append(writes.Put(_tag(body, source), patient_key=target.split("/")[-1]))
+                key = target.split("/")[-1]
+                owned.append(writes.Put(_tag(body, source), patient_key=key, digest=digest))
             elif in_patient_compartment(body["resourceType"]):
-                owned.append(writes.Put(_tag(body, source)))
+                owned.append(writes.Put(_tag(body, source), digest=digest))
             else:
-                shared.append(writes.Put(body))
+                shared.append(writes.Put(body, digest=digest))
         return owned, shared
 
     def _deletions(
@@ -252,20 +263,25 @@ def _shared_writes(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
     it joined, and a first description must find none stored, so a worker that wrote it
     meanwhile makes this group retry (and join that worker's description) instead of
     being overwritten."""
-    said: dict[Key, list[dict[str, Any]]] = {}
+    said: dict[Key, list[writes.Put]] = {}
     for put in shared:
-        said.setdefault((put.resource["resourceType"], put.resource["id"]), []).append(put.resource)
+        said.setdefault((put.resource["resourceType"], put.resource["id"]), []).append(put)
     if not said:
         return []
     stored = sql.current(tx, list(said))
     ops: list[writes.Op] = []
-    for key, contributions in said.items():
+    for key, puts in said.items():
         version = stored.get(key)
+        digests = {p.digest or writes.content_hash(p.resource) for p in puts}
+        contributions = [p.resource for p in puts]
         if version is None or version.deleted or not version.content:
+            if len(digests) == 1:  # one description, stored as it came
+                ops.append(writes.Put(puts[0].resource, must_create=True, digest=puts[0].digest))
+                continue
             resource = shared_resources.merged(None, contributions)
             ops.append(writes.Put(resource or contributions[0], must_create=True))
             continue
-        if {writes.content_hash(c) for c in contributions} == {version.hash}:
+        if digests == {version.hash}:
             continue  # the usual case: said before, nothing to parse or join
         resource = shared_resources.merged(orjson.loads(version.content), contributions)
         if resource is not None:
