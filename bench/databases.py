@@ -12,7 +12,8 @@ PG_BASE = os.environ.get("KIZUNA_BENCH_PG", "postgresql://postgres@127.0.0.1:543
 
 
 def _schema_url(schema: str) -> str:
-    return f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    joiner = "&" if "?" in PG_BASE else "?"
+    return f"{PG_BASE}{joiner}options=-csearch_path%3D{schema}"
 
 
 def fresh_database(backend: str, folder: Path, name: str) -> str:

@@ -47,7 +47,7 @@ class CheckedContent:
         """``resource`` (``text`` is its ``orjson.dumps``) with the patient placeholder
         replaced by ``target`` (a byte substitution on the JSON: the placeholder is a URN
         no source can contain in any other meaning), validated, and its content hash
-        (:func:`~kizuna.fhir.writes.text_hash`); raises
+        (see :func:`~kizuna.fhir.writes.text_hash_applies`); raises
         :class:`~kizuna.fhir.outcome.FhirError`."""
         body = resource
         if target != PATIENT_REF and _PLACEHOLDER in text:
