@@ -1,4 +1,4 @@
-"""``kizuna db``: schema migrations and planner statistics."""
+"""``kizuna db``: schema migrations, planner statistics and search index rebuilds."""
 
 from __future__ import annotations
 
@@ -28,3 +28,32 @@ def analyze() -> None:
 
     seconds = statistics.refresh_url(load().database_url)
     Console().print(f"planner statistics refreshed in {seconds:.2f} s")
+
+
+@app.command("reindex")
+def reindex(
+    res_type: str = typer.Option(None, "--type", help="only this resource type"),
+    batch: int = typer.Option(1000, min=1, max=10_000, help="resources per transaction"),
+) -> None:
+    """Rebuild the search index rows of the stored resources (after an upgrade that changes
+    how they are derived). Resources and their versions are not changed."""
+    from rich.progress import Progress
+
+    from kizuna.config import load
+    from kizuna.fhir import reindex as rebuild
+    from kizuna.fhir.definitions import resource_types
+    from kizuna.store.db import Database
+
+    if res_type is not None and res_type not in resource_types():
+        raise typer.BadParameter(f"not a resource type: {res_type}", param_hint="--type")
+    db = Database(load().database_url)
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("reindex", total=rebuild.count(db, res_type))
+            report = rebuild.reindex(db, res_type, batch, lambda n: bar.advance(task, n))
+    finally:
+        db.close()
+    Console().print(
+        f"{report.resources:,} resources reindexed: "
+        f"{report.removed:,} index rows removed, {report.written:,} written"
+    )
