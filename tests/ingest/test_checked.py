@@ -14,6 +14,10 @@ from kizuna.ingest.base import PATIENT_REF
 from kizuna.ingest.checked import CheckedContent
 
 
+def _body(checked: CheckedContent, resource: dict[str, Any], where: str) -> dict[str, Any]:
+    return checked.checked(resource, orjson.dumps(resource), "Patient/p9", where)[0]
+
+
 def _condition(onset: str) -> dict[str, Any]:
     return {
         "resourceType": "Condition",
@@ -26,11 +30,11 @@ def _condition(onset: str) -> dict[str, Any]:
 
 def test_the_placeholder_becomes_the_patient_and_other_content_is_returned_as_it_is() -> None:
     checked = CheckedContent()
-    body = checked.body(_condition("2024-04-01"), "Patient/p9", "Unit.resources[0]")
+    body = _body(checked, _condition("2024-04-01"), "Unit.resources[0]")
     assert body["subject"] == {"reference": "Patient/p9"}
     assert body["code"] == {"text": "高血圧症"}
     unchanged = {"resourceType": "Organization", "id": "o1", "name": "木村医院"}
-    assert checked.body(unchanged, "Patient/p9", "Unit.resources[1]") is unchanged
+    assert _body(checked, unchanged, "Unit.resources[1]") is unchanged
 
 
 def test_the_digest_returned_is_the_content_hash_of_the_body() -> None:
@@ -46,9 +50,9 @@ def test_the_digest_returned_is_the_content_hash_of_the_body() -> None:
 
 def test_content_that_passed_does_not_vouch_for_other_content_under_the_same_id() -> None:
     checked = CheckedContent()
-    checked.body(_condition("2024-04-01"), "Patient/p9", "Unit.resources[0]")
+    _body(checked, _condition("2024-04-01"), "Unit.resources[0]")
     with pytest.raises(FhirError) as raised:
-        checked.body(_condition("2024-13-45"), "Patient/p9", "Unit.resources[3]")
+        _body(checked, _condition("2024-13-45"), "Unit.resources[3]")
     assert raised.value.problems[0].expression == "Unit.resources[3].onsetDateTime"
 
 
@@ -56,7 +60,7 @@ def test_a_failure_is_raised_again_with_each_location() -> None:
     checked = CheckedContent()
     for place in ("Unit.resources[0]", "Unit.resources[7]"):
         with pytest.raises(FhirError) as raised:
-            checked.body(_condition("yesterday"), "Patient/p9", place)
+            _body(checked, _condition("yesterday"), place)
         assert raised.value.problems[0].expression == f"{place}.onsetDateTime"
     assert not checked._passed
 
@@ -65,15 +69,15 @@ def test_the_memory_is_bounded() -> None:
     checked = CheckedContent(limit=3)
     sizes = []
     for day in range(1, 8):
-        checked.body(_condition(f"2024-04-0{day}"), "Patient/p9", "Unit.resources[0]")
+        _body(checked, _condition(f"2024-04-0{day}"), "Unit.resources[0]")
         sizes.append(len(checked._passed))
     assert sizes == [1, 2, 3, 1, 2, 3, 1]  # starts afresh when full
 
 
 def test_loading_other_masters_forgets_what_passed() -> None:
     checked = CheckedContent()
-    checked.body(_condition("2024-04-01"), "Patient/p9", "Unit.resources[0]")
+    _body(checked, _condition("2024-04-01"), "Unit.resources[0]")
     assert len(checked._passed) == 1
     reset_masters()
-    checked.body(_condition("2024-04-02"), "Patient/p9", "Unit.resources[0]")
+    _body(checked, _condition("2024-04-02"), "Unit.resources[0]")
     assert len(checked._passed) == 1

@@ -36,11 +36,6 @@ class CheckedContent:
         self._passed: set[bytes] = set()
         self._masters: object = None
 
-    def body(self, resource: dict[str, Any], target: str, where: str) -> dict[str, Any]:
-        """``resource`` with the patient placeholder replaced by ``target``, validated;
-        raises :class:`~kizuna.fhir.outcome.FhirError`."""
-        return self.checked(resource, orjson.dumps(resource), target, where)[0]
-
     def checked(
         self, resource: dict[str, Any], text: bytes, target: str, where: str
     ) -> tuple[dict[str, Any], str | None]:

@@ -68,10 +68,14 @@ class UnitResult:
     reason: str | None = None
 
 
+def unit_items(unit: Unit) -> list[dict[str, Any]]:
+    """The unit's resources, then its document (if any), as mapped."""
+    return [*unit.resources, unit.document] if unit.document is not None else unit.resources
+
+
 def unit_texts(unit: Unit) -> list[bytes]:
-    """The JSON of the unit's resources, then of its document (if any), as mapped."""
-    items = [*unit.resources, unit.document] if unit.document is not None else unit.resources
-    return [orjson.dumps(r) for r in items]
+    """The JSON of :func:`unit_items`."""
+    return [orjson.dumps(r) for r in unit_items(unit)]
 
 
 def unit_digest(unit: Unit, texts: list[bytes]) -> str:
@@ -217,9 +221,7 @@ class UnitWriter:
     def _resources(self, target: str, source: str) -> tuple[list[writes.Put], list[writes.Put]]:
         owned: list[writes.Put] = []
         shared: list[writes.Put] = []
-        items = list(self.unit.resources)
-        if self.unit.document is not None:
-            items.append(self.unit.document)
+        items = unit_items(self.unit)
         for i, (resource, text) in enumerate(zip(items, self.texts, strict=True)):
             body, digest = CHECKED.checked(resource, text, target, f"Unit.resources[{i}]")
             if resource is self.unit.document:
@@ -275,17 +277,15 @@ def _shared_writes(tx: Tx, shared: list[writes.Put]) -> list[writes.Op]:
         digests = {p.digest or writes.content_hash(p.resource) for p in puts}
         contributions = [p.resource for p in puts]
         if version is None or version.deleted or not version.content:
-            if len(digests) == 1:  # one description, stored as it came
-                ops.append(writes.Put(puts[0].resource, must_create=True, digest=puts[0].digest))
-                continue
-            resource = shared_resources.merged(None, contributions)
-            ops.append(writes.Put(resource or contributions[0], must_create=True))
+            first = shared_resources.merged(None, contributions, digests) or contributions[0]
+            digest = puts[0].digest if first is contributions[0] else None
+            ops.append(writes.Put(first, must_create=True, digest=digest))
             continue
         if digests == {version.hash}:
             continue  # the usual case: said before, nothing to parse or join
-        resource = shared_resources.merged(orjson.loads(version.content), contributions)
-        if resource is not None:
-            ops.append(writes.Put(resource, if_match=version.version))
+        joined = shared_resources.merged(orjson.loads(version.content), contributions, digests)
+        if joined is not None:
+            ops.append(writes.Put(joined, if_match=version.version))
     return ops
 
 

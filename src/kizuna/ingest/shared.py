@@ -37,11 +37,15 @@ _SERVER_META = frozenset({"versionId", "lastUpdated"})
 
 
 def merged(
-    stored: dict[str, Any] | None, contributions: list[dict[str, Any]]
+    stored: dict[str, Any] | None,
+    contributions: list[dict[str, Any]],
+    digests: set[str] | None = None,
 ) -> dict[str, Any] | None:
-    """What to store for a shared resource, or None when ``stored`` already says it all."""
+    """What to store for a shared resource, or None when ``stored`` already says it all.
+    ``digests``: the contributions' content hashes, when the caller has them."""
     base = without_meta(stored, _SERVER_META) if stored is not None else None
-    digests = {content_hash(c) for c in contributions}
+    if digests is None:
+        digests = {content_hash(c) for c in contributions}
     if base is not None and digests == {content_hash(base)}:
         return None
     if base is None and len(digests) == 1:
