@@ -6,7 +6,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
@@ -89,9 +88,9 @@ def _where_stuck(url: str) -> str:
             waits = tx.fetchall("SELECT pid, locktype, mode FROM pg_locks WHERE NOT granted")
         db.close()
         found += f"\nsessions: {sessions}\nlock waits: {waits}"
-    time.sleep(2)  # the stacks are written by the workers' signal handlers
-    for child in children:
-        child.terminate()
+    for child in children:  # SIGTERM after SIGUSR1: a pending SIGUSR1 (the lower
+        child.terminate()  # number) is delivered first, so each stack is written
+        child.join(timeout=30)  # before the worker ends
     return found
 
 

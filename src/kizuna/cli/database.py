@@ -37,8 +37,7 @@ def reindex(
 ) -> None:
     """Rebuild the search index rows of the stored resources (after an upgrade that changes
     how they are derived). Resources and their versions are not changed."""
-    from rich.progress import Progress
-
+    from kizuna.cli.progress import progress
     from kizuna.config import load
     from kizuna.fhir import reindex as rebuild
     from kizuna.fhir.definitions import resource_types
@@ -46,14 +45,15 @@ def reindex(
 
     if res_type is not None and res_type not in resource_types():
         raise typer.BadParameter(f"not a resource type: {res_type}", param_hint="--type")
+    console = Console()
     db = Database(load().database_url)
     try:
-        with Progress(transient=True) as bar:
+        with progress(console) as bar:
             task = bar.add_task("reindex", total=rebuild.count(db, res_type))
             report = rebuild.reindex(db, res_type, batch, lambda n: bar.advance(task, n))
     finally:
         db.close()
-    Console().print(
+    console.print(
         f"{report.resources:,} resources reindexed: "
         f"{report.removed:,} index rows removed, {report.written:,} written"
     )

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+from kizuna.cli.progress import progress as progress_display
 
 
 def import_files(
@@ -38,7 +40,7 @@ def import_files(
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_display(console, *columns) as progress:
         task = progress.add_task("importing", total=sum(counts.values()))
         if workers > 1:
             progress.update(task, description=f"{workers} workers")

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from kizuna.cli.progress import progress as progress_display
 
 if TYPE_CHECKING:
     from kizuna.ingest.pipeline import Pipeline
@@ -105,7 +107,7 @@ def ingest(
         TextColumn("{task.completed} items"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_display(console, *columns) as progress:
         task = progress.add_task("ingesting", total=None)
         reports = pipeline.ingest_paths(
             paths, lambda fmt: progress.update(task, advance=1, description=fmt)

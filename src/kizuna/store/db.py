@@ -37,7 +37,12 @@ class _RepeatedDriverError(logging.Filter):
         return not str(record.msg).startswith("error ignored terminating")
 
 
-logging.getLogger("psycopg").addFilter(_RepeatedDriverError())
+_DRIVER_FILTER = _RepeatedDriverError()
+
+
+def _quiet_repeated_driver_errors() -> None:
+    """Installs the filter on psycopg's logger (once: adding a filter twice is a no-op)."""
+    logging.getLogger("psycopg").addFilter(_DRIVER_FILTER)
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -246,6 +251,7 @@ class Database:
         if self._pool is None:
             from psycopg_pool import ConnectionPool
 
+            _quiet_repeated_driver_errors()
             self._pool = ConnectionPool(
                 self.url.url,
                 min_size=1,
