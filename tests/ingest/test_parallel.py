@@ -179,3 +179,35 @@ def test_files_of_one_format_are_stored_in_groups_that_span_files(
         run_items(in_worker, None, chunk)
     assert sum(sizes) == units and max(sizes) > 1  # a worker's folder: groups across files
     assert _state(in_worker) == _state(one_by_one)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a pool's connections
+def test_a_worker_keeps_one_connection_for_all_its_work_items(
+    population: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new connection is a new PostgreSQL backend, with cold caches and nothing
+    prepared: a worker opens one when it starts, and every work item it is given (an
+    SS-MIX2 tree is one every 16 patients) goes through it."""
+    from kizuna.ingest import parallel
+
+    monkeypatch.setattr(parallel, "_worker_database", None)  # restored after the test
+    worker_db = parallel.open_worker_database(database_url)
+    pool = worker_db._pg_pool()
+    items = work_items([population / "ssmix2"], None)
+    chunks = [items[i : i + 2] for i in range(0, len(items), 2)]  # patients two by two
+    assert len(chunks) >= 3
+    try:
+        reports: dict[str, Any] = {}
+        for chunk in chunks:
+            parallel.merge(reports, parallel.run_items(database_url, None, chunk))
+        stats = pool.get_stats()  # every item's transactions, through one connection
+        assert stats["requests_num"] >= len(chunks) and stats["connections_num"] == 1
+    finally:
+        worker_db.close()
+    one = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    upgrade(one)
+    reference = Database(one)
+    single = Pipeline(reference).ingest_paths([population / "ssmix2"])
+    reference.close()
+    assert reports["ssmix2"].units == single["ssmix2"].units > len(chunks)
+    assert _state(database_url) == _state(one)

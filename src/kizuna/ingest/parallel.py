@@ -10,6 +10,7 @@ from __future__ import annotations
 import faulthandler
 import itertools
 import multiprocessing
+import multiprocessing.util
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -59,9 +60,22 @@ def chunked(items: list[Item]) -> list[list[Item]]:
     return chunks
 
 
+#: a worker process's database (url, connection source), opened by :func:`start_worker`
+_worker_database: tuple[str, Database] | None = None
+
+
 def run_items(url: str, facility: str | None, items: list[Item]) -> dict[str, FormatReport]:
-    """One worker's share (also usable in-process)."""
+    """One worker's share (also usable in-process, with a database of its own)."""
+    if _worker_database is not None and _worker_database[0] == url:
+        return _run_items(_worker_database[1], facility, items)
     db = Database(url, settings=WORKER_SETTINGS)
+    try:
+        return _run_items(db, facility, items)
+    finally:
+        db.close()
+
+
+def _run_items(db: Database, facility: str | None, items: list[Item]) -> dict[str, FormatReport]:
     # One transaction per group: locks on shared rows (a patient seen at two facilities)
     # are held briefly, so workers rarely wait for each other.
     pipeline = Pipeline(db, facility_code=facility, batch_size=GROUP_UNITS)
@@ -80,7 +94,6 @@ def run_items(url: str, facility: str | None, items: list[Item]) -> dict[str, Fo
         adapter = adapters[name]
         read = adapter.read_patient if kind == "patient" else adapter.read  # type: ignore[attr-defined]
         pipeline.ingest_items(adapter, itertools.chain.from_iterable(read(p) for p in paths))
-    db.close()
     return pipeline.reports
 
 
@@ -97,12 +110,27 @@ def merge(into: dict[str, FormatReport], more: dict[str, FormatReport]) -> None:
                 getattr(target, f.name).extend(value[: MAX_TEXTS - len(getattr(target, f.name))])
 
 
-def start_worker() -> None:
-    """A worker process's set-up: the collector's settings, and a dump of every thread's
+def start_worker(url: str | None = None) -> None:
+    """A worker process's set-up: the collector's settings; a dump of every thread's
     stack to standard error on ``SIGUSR1`` (``kill -USR1 <pid>``), so that a worker that
-    stops making progress can be asked where it is. The dump holds code locations only."""
+    stops making progress can be asked where it is (the dump holds code locations only);
+    and, given ``url``, the database its work items share (:func:`open_worker_database`)."""
     settle_heap()
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    if url is not None:
+        open_worker_database(url)
+
+
+def open_worker_database(url: str) -> Database:
+    """The connection source for every work item this process is given, closed as the
+    process exits. One for the worker's life, not one per item: a new connection starts a
+    new PostgreSQL backend, with cold catalog caches and none of the statements prepared,
+    and an SS-MIX2 tree is one item every 16 patients."""
+    global _worker_database
+    db = Database(url, settings=WORKER_SETTINGS)
+    _worker_database = (url, db)
+    multiprocessing.util.Finalize(db, db.close, exitpriority=10)
+    return db
 
 
 def ingest_parallel(
@@ -115,7 +143,9 @@ def ingest_parallel(
     chunks = chunked(work_items(paths, facility))
     reports: dict[str, FormatReport] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=start_worker, initargs=(url,)
+    ) as pool:
         futures = {pool.submit(run_items, url, facility, chunk): len(chunk) for chunk in chunks}
         for future in as_completed(futures):
             merge(reports, future.result())
