@@ -37,7 +37,7 @@ def reindex(
 ) -> None:
     """Rebuild the search index rows of the stored resources (after an upgrade that changes
     how they are derived). Resources and their versions are not changed."""
-    from kizuna.cli.progress import progress
+    from kizuna.cli.progress import terminal_progress
     from kizuna.config import load
     from kizuna.fhir import reindex as rebuild
     from kizuna.fhir.definitions import resource_types
@@ -48,7 +48,7 @@ def reindex(
     console = Console()
     db = Database(load().database_url)
     try:
-        with progress(console) as bar:
+        with terminal_progress(console) as bar:
             task = bar.add_task("reindex", total=rebuild.count(db, res_type))
             report = rebuild.reindex(db, res_type, batch, lambda n: bar.advance(task, n))
     finally:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from kizuna.cli.progress import progress as progress_display
+from kizuna.cli.progress import terminal_progress
 
 
 def import_files(
@@ -40,7 +40,7 @@ def import_files(
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with progress_display(console, *columns) as progress:
+    with terminal_progress(console, *columns) as progress:
         task = progress.add_task("importing", total=sum(counts.values()))
         if workers > 1:
             progress.update(task, description=f"{workers} workers")

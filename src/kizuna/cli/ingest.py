@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kizuna.cli.progress import progress as progress_display
+from kizuna.cli.progress import terminal_progress
 
 if TYPE_CHECKING:
     from kizuna.ingest.pipeline import Pipeline
@@ -107,7 +107,7 @@ def ingest(
         TextColumn("{task.completed} items"),
         TimeElapsedColumn(),
     )
-    with progress_display(console, *columns) as progress:
+    with terminal_progress(console, *columns) as progress:
         task = progress.add_task("ingesting", total=None)
         reports = pipeline.ingest_paths(
             paths, lambda fmt: progress.update(task, advance=1, description=fmt)

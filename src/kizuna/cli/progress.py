@@ -7,5 +7,5 @@ from rich.console import Console
 from rich.progress import Progress, ProgressColumn
 
 
-def progress(console: Console, *columns: ProgressColumn | str) -> Progress:
+def terminal_progress(console: Console, *columns: ProgressColumn | str) -> Progress:
     return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)

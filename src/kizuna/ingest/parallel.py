@@ -60,7 +60,7 @@ def chunked(items: list[Item]) -> list[list[Item]]:
     return chunks
 
 
-#: a worker process's database (url, connection source), opened by :func:`start_worker`
+#: a worker process's database (url, connection source): :func:`open_worker_database`
 _worker_database: tuple[str, Database] | None = None
 
 
