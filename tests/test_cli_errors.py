@@ -32,6 +32,7 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kizuna: OperationalError: ")
     assert "127.0.0.1" in lines[0] and "9" in lines[0]
+    assert lines[0].endswith("run the command again when the database is back)")
 
 
 def test_a_sqlite_file_in_a_folder_not_made_yet_is_created(tmp_path: Path) -> None:

@@ -47,7 +47,21 @@ def describe(exc: BaseException) -> str:
     statement and its parameters, which may hold patient data)."""
     cause = getattr(exc, "orig", None) or exc
     text = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {text[0] if text else 'no message'}"
+    return f"{type(cause).__name__}: {text[0] if text else 'no message'}{_advice(cause)}"
+
+
+def _advice(cause: BaseException) -> str:
+    """What to do when the database could not be reached or went away mid-command."""
+    import psycopg
+
+    from kizuna.store.db import DatabaseUnavailable
+
+    if isinstance(cause, psycopg.OperationalError | DatabaseUnavailable):
+        return (
+            " (the database could not be reached or the connection was lost; what was"
+            " committed is kept: run the command again when the database is back)"
+        )
+    return ""
 
 
 def main() -> None:
