@@ -42,7 +42,6 @@ from fhir_server import bare_copy, generate, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-BATCH = 2000  # kizuna.fhir.bulk.BATCH_SIZE
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -66,11 +65,12 @@ def _prepare_file(path: str, folder: str) -> list[str]:
     from kizuna.store import resources as sql
 
     lines = Path(path).read_bytes().splitlines()
+    size = bulk.BATCH_SIZE  # resources per transaction, as the loader writes them
     batches = []
-    for start in range(0, len(lines), BATCH):
+    for start in range(0, len(lines), size):
         ms = now_ms()
         tables: dict[str, list[tuple[Any, ...]]] = {"resources": []}
-        for line in lines[start : start + BATCH]:
+        for line in lines[start : start + size]:
             resource = bulk._prepare(orjson.loads(line))  # validated, as the loader does
             key = (resource["resourceType"], resource["id"])
             stamped = writes._stamp(resource, 1, ms)
@@ -82,7 +82,7 @@ def _prepare_file(path: str, folder: str) -> list[str]:
             )
             for table, rows in writes.index_rows(key[0], key[1], pkey, stamped).items():
                 tables.setdefault(table, []).extend(rows)
-        batch = Path(folder) / f"{Path(path).stem}-{start // BATCH:04d}"
+        batch = Path(folder) / f"{Path(path).stem}-{start // size:04d}"
         batch.mkdir(parents=True)
         for table, rows in tables.items():
             (batch / f"{table}.copy").write_bytes(_copy_text(rows))
