@@ -60,9 +60,7 @@ def _prepare_file(path: str, folder: str) -> list[str]:
     import orjson
 
     from kizuna.fhir import bulk, writes
-    from kizuna.fhir.indexing.compartment import patient_key
     from kizuna.fhir.instant import now_ms
-    from kizuna.store import resources as sql
 
     lines = Path(path).read_bytes().splitlines()
     size = bulk.BATCH_SIZE  # resources per transaction, as the loader writes them
@@ -71,16 +69,11 @@ def _prepare_file(path: str, folder: str) -> list[str]:
         ms = now_ms()
         tables: dict[str, list[tuple[Any, ...]]] = {"resources": []}
         for line in lines[start : start + size]:
-            resource = bulk._prepare(orjson.loads(line))  # validated, as the loader does
-            key = (resource["resourceType"], resource["id"])
-            stamped = writes._stamp(resource, 1, ms)
-            pkey = patient_key(stamped)
+            resource = bulk.prepare(orjson.loads(line))  # validated, as the loader does
             digest = writes.content_hash(resource)
-            text = orjson.dumps(stamped).decode()
-            tables["resources"].append(
-                sql.Version(key[0], key[1], 1, pkey, ms, False, digest, text).row()
-            )
-            for table, rows in writes.index_rows(key[0], key[1], pkey, stamped).items():
+            stored, index_rows, _ = writes.stored_version(resource, 1, ms, digest)
+            tables["resources"].append(stored.row())
+            for table, rows in index_rows.items():
                 tables.setdefault(table, []).extend(rows)
         batch = Path(folder) / f"{Path(path).stem}-{start // size:04d}"
         batch.mkdir(parents=True)

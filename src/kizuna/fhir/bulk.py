@@ -73,7 +73,8 @@ def _ndjson_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield number, line
 
 
-def _prepare(resource: Any) -> dict[str, Any]:
+def prepare(resource: Any) -> dict[str, Any]:
+    """A line's resource as the loader writes it: validated, with an id."""
     check_resource(resource)  # the report prefixes file and line
     if not resource.get("id"):
         resource = {**resource, "id": new_id()}
@@ -105,7 +106,7 @@ def load_resources(
     batch: list[tuple[str, dict[str, Any]]] = []
     for where, resource in items:
         try:
-            batch.append((where, _prepare(resource)))
+            batch.append((where, prepare(resource)))
         except FhirError as exc:
             report.errors.append(f"{where}: {exc}")
         if len(batch) >= BATCH_SIZE:

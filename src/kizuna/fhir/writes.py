@@ -124,6 +124,20 @@ def index_rows(
     return out
 
 
+def stored_version(
+    resource: dict[str, Any], version: int, ms: int, digest: str, owner: str | None = None
+) -> tuple[Version, dict[str, list[tuple[Any, ...]]], dict[str, Any]]:
+    """What a write stores for ``resource`` as ``version`` at ``ms``: the version row, the
+    rows of every index table, and the stamped resource. ``owner`` is the patient key when
+    the type is not in the Patient compartment."""
+    stamped = _stamp(resource, version, ms)
+    res_type, res_id = resource["resourceType"], resource["id"]
+    pkey = owner or patient_key(stamped)
+    text = orjson.dumps(stamped).decode()
+    stored = Version(res_type, res_id, version, pkey, ms, False, digest, text)
+    return stored, index_rows(res_type, res_id, pkey, stamped), stamped
+
+
 class _Batch:
     """The state of one :func:`apply` call."""
 
@@ -194,13 +208,10 @@ def _put(batch: _Batch, op: Put) -> Outcome:
     if head is not None and not head.deleted and head.hash == digest:
         return Outcome(key, head.version, batch.ms, 200, changed=False)
     version = head.version + 1 if head else 1
-    stamped = _stamp(op.resource, version, batch.ms)
-    text = orjson.dumps(stamped).decode()
-    pkey = op.patient_key or patient_key(stamped)
-    stored = Version(key[0], key[1], version, pkey, batch.ms, False, digest, text)
-    batch.record(stored, index_rows(key[0], key[1], pkey, stamped))
+    stored, rows, stamped = stored_version(op.resource, version, batch.ms, digest, op.patient_key)
+    batch.record(stored, rows)
     status = 201 if head is None or head.deleted else 200
-    return Outcome(key, version, batch.ms, status, True, text, stamped)
+    return Outcome(key, version, batch.ms, status, True, stored.content, stamped)
 
 
 def _delete(batch: _Batch, op: Delete) -> Outcome:
