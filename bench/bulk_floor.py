@@ -86,9 +86,7 @@ def _prepare_file(path: str, folder: str) -> list[str]:
 def _columns(table: str) -> tuple[str, ...]:
     from kizuna.store import resources as sql
 
-    if table == "resources":
-        return sql.RESOURCE_COLUMNS
-    return ("res_type", "res_id", "patient_key", "param", *sql.INDEX_TABLES[table])
+    return sql.RESOURCE_COLUMNS if table == "resources" else sql.index_columns(table)
 
 
 def _send(url: str, batches: list[str]) -> int:

@@ -78,9 +78,7 @@ def _next_batch(
 
 def _rebuild(tx: Tx, rows: list[tuple[Any, ...]], report: ReindexReport) -> None:
     where, params = sql.key_filter([(r[0], r[1]) for r in rows], tx.dialect)
-    for table in sql.INDEX_TABLES:
-        gone = tx.fetchall(f"DELETE FROM {table} WHERE {where} RETURNING 1", params)
-        report.removed += len(gone)
+    report.removed += sql.delete_index_rows(tx, where, params, count=True)
     merged: dict[str, list[tuple[Any, ...]]] = {}
     for res_type, res_id, patient_key, deleted, content in rows:
         if deleted or not content:

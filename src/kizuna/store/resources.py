@@ -239,20 +239,35 @@ def archive(tx: Tx, keys: Sequence[Key]) -> None:
             f"INSERT INTO resource_history ({_COLS}) SELECT {_COLS} FROM resources WHERE {where}",
             params,
         )
-        for table in INDEX_TABLES:
-            tx.execute(f"DELETE FROM {table} WHERE {where}", params)
+        delete_index_rows(tx, where, params)
         tx.execute(f"DELETE FROM resources WHERE {where}", params)
+
+
+def delete_index_rows(tx: Tx, where: str, params: list[Any], count: bool = False) -> int:
+    """Delete the index rows of the resources ``where`` (from :func:`key_filter`) selects;
+    with ``count``, return how many went (0 otherwise)."""
+    removed = 0
+    for table in INDEX_TABLES:
+        if count:
+            removed += len(tx.fetchall(f"DELETE FROM {table} WHERE {where} RETURNING 1", params))
+        else:
+            tx.execute(f"DELETE FROM {table} WHERE {where}", params)
+    return removed
 
 
 def insert_versions(tx: Tx, versions: Sequence[Version]) -> None:
     tx.insert_rows("resources", RESOURCE_COLUMNS, [v.row() for v in versions])
 
 
+def index_columns(table: str) -> tuple[str, ...]:
+    """The columns of an index table's rows, in the order :func:`insert_index_rows` takes."""
+    return ("res_type", "res_id", "patient_key", "param", *INDEX_TABLES[table])
+
+
 def insert_index_rows(tx: Tx, rows_by_table: dict[str, list[tuple[Any, ...]]]) -> None:
     for table, rows in rows_by_table.items():
         if rows:
-            cols = ("res_type", "res_id", "patient_key", "param", *INDEX_TABLES[table])
-            tx.insert_rows(table, cols, rows)
+            tx.insert_rows(table, index_columns(table), rows)
 
 
 def history(
