@@ -23,6 +23,7 @@ go to bench/out/bulk-floor.json and are printed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import shutil
@@ -36,7 +37,7 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from databases import PG_BASE, fresh_database
+from databases import PG_BASE, copy_batches, fresh_database
 
 from fhir_server import bare_copy, generate, machine
 
@@ -89,22 +90,6 @@ def _columns(table: str) -> tuple[str, ...]:
     return sql.RESOURCE_COLUMNS if table == "resources" else sql.index_columns(table)
 
 
-def _send(url: str, batches: list[str]) -> int:
-    """COPY every batch's files, one transaction per batch; the rows sent."""
-    sent = 0
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        for batch in batches:
-            with conn.transaction():
-                for file in sorted(Path(batch).glob("*.copy")):
-                    data = file.read_bytes()
-                    with cur.copy(
-                        f"COPY {file.stem} ({','.join(_columns(file.stem))}) FROM STDIN"
-                    ) as copy:
-                        copy.write(data)
-                    sent += data.count(b"\n")
-    return sent
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=1_000_000)
@@ -131,7 +116,8 @@ def main() -> None:
         shares[number % args.processes].extend(batches)
     started = time.perf_counter()
     with ProcessPoolExecutor(args.processes, mp_context=context) as pool:
-        rows = sum(pool.map(_send, [url] * args.processes, shares))
+        send = functools.partial(copy_batches, columns=_columns)
+        rows = sum(pool.map(send, [url] * args.processes, shares))
     seconds = time.perf_counter() - started
     floor = {
         "resources": total,

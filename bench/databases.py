@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psycopg
@@ -38,3 +39,22 @@ def kept_database(backend: str, folder: Path, name: str) -> str:
             sys.exit(f"{path} does not exist: run once without --skip bulk, with --keep")
         return f"sqlite:///{path}"
     return _schema_url(f"bench_{name}")
+
+
+def copy_batches(
+    url: str, batches: list[str], columns: Callable[[str], Sequence[str]] | None = None
+) -> int:
+    """COPY the ``TABLE.copy`` files of every batch folder into their tables, one
+    transaction per batch; the rows sent. ``columns`` names a table's columns in the
+    files' order (every column, in the table's order, when None)."""
+    sent = 0
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        for batch in batches:
+            with conn.transaction():
+                for file in sorted(Path(batch).glob("*.copy")):
+                    data = file.read_bytes()
+                    names = f" ({','.join(columns(file.stem))})" if columns else ""
+                    with cur.copy(f"COPY {file.stem}{names} FROM STDIN") as copy:
+                        copy.write(data)
+                    sent += data.count(b"\n")
+    return sent
