@@ -10,8 +10,8 @@ PostgreSQL storing the rows and the least client work that produces them.
    read from the kernel's accounting, so the cost per unit is split between the two.
 2. Rows (set-up, not timed): every row that ingest left in every table (resources and
    their history, every index table, the units' bookkeeping, the patient index) is read
-   back in the order it was written, as COPY text, and cut into one slice per 200 units,
-   the ingest's commit size.
+   back in the order it was written, as COPY text, and cut into one slice per 200 units
+   (the ingest's workers commit every 50: fewer commits favour the floor).
 3. Floor (timed): two processes COPY those slices into another fresh schema at the current
    migrations, one transaction per slice and each table's part of it with one COPY. No
    Kizuna code runs, no row is read and no lock is taken: this is PostgreSQL's work for
@@ -23,8 +23,9 @@ PostgreSQL storing the rows and the least client work that produces them.
 
 The ceiling printed last is ``cores / (floor + parse + validate + rows + send)``, each in
 CPU milliseconds per unit: an ingest of this data into this schema, with this validation
-and index extraction, cannot go faster on this machine, because its workers must at
-least do the client's part and its database must at least store the rows. Everything
+and index extraction, cannot go faster on this machine at the speed it ran at (the
+machine's speed drifts, so compare within one run), because its workers must at least
+do the client's part and its database must at least store the rows. Everything
 else the ingest does (patient resolution, the lookups that make it idempotent, the units'
 bookkeeping rows) comes on top. Results go
 to bench/out/ingest-floor-<format>.json and are printed.
@@ -53,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from bench.databases import PG_BASE, copy_batches, fresh_database  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-COMMIT_UNITS = 200  # units per transaction in the ingest (kizuna.ingest.pipeline.BATCH_UNITS)
+COMMIT_UNITS = 200  # units per floor transaction (the ingest's workers commit every 50)
 
 
 def server_cpu_seconds(url: str) -> float:
