@@ -34,6 +34,7 @@ to bench/out/ingest-floor-<format>.json and are printed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import os
@@ -46,12 +47,17 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import PG_BASE, copy_batches, fresh_database  # noqa: E402
+from bench.ingest_rates import summary  # noqa: E402
+
+from kizuna.fhir import writes  # noqa: E402
+from kizuna.fhir.validate import check_resource  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 COMMIT_UNITS = 200  # units per floor transaction (the ingest's workers commit every 50)
@@ -98,13 +104,9 @@ def ingest(url: str, folder: Path, workers: int) -> dict[str, Any]:
     reports = ingest_parallel(url, [folder], workers)
     seconds = time.perf_counter() - started
     server, clients = server_cpu_seconds(url) - server, children_cpu_seconds() - clients
-    units = sum(r.units for r in reports.values())
-    return {
-        "units": units,
-        "seconds": round(seconds, 1),
-        "units_per_second": round(units / seconds),
-        "resources_written": sum(r.created + r.updated for r in reports.values()),
-        "quarantined": sum(r.quarantined for r in reports.values()),
+    row = summary(reports, seconds)
+    units = row["units"]
+    return row | {
         "worker_cpu_ms_per_unit": round(1000 * clients / units, 3),
         "server_cpu_ms_per_unit": round(1000 * server / units, 3),
     }
@@ -208,13 +210,6 @@ def _new_content(
 ) -> None:
     """Validate the unit's resources whose content is new and add their rows to
     ``pending``. Each resource's content digest counts as part of its rows."""
-    import hashlib
-
-    import orjson
-
-    from kizuna.fhir import writes
-    from kizuna.fhir.validate import check_resource
-
     for body in unit.resources:
         started = time.process_time()
         text = orjson.dumps(body)

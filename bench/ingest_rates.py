@@ -71,20 +71,25 @@ def main() -> None:
         else:
             reports = ingest_parallel(url, [population / name], args.workers)
         seconds = time.perf_counter() - started
-        units = sum(r.units for r in reports.values())
-        row = {
-            "units": units,
-            "seconds": round(seconds, 1),
-            "units_per_second": round(units / seconds) if seconds else 0,
-            "resources_written": sum(r.created + r.updated for r in reports.values()),
-            "quarantined": sum(r.quarantined for r in reports.values()),
-            "warnings": sum(r.warnings for r in reports.values()),
-        }
+        row = summary(reports, seconds)
         results["formats"][name] = row
         print(name, row, flush=True)
         refresh_url(url)  # as autovacuum would (it is off on the benchmark machine)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"ingest-{args.backend}.json").write_text(json.dumps(results, indent=2))
+
+
+def summary(reports: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """One format's figures from its reports (``kizuna.ingest.pipeline.FormatReport``)."""
+    units = sum(r.units for r in reports.values())
+    return {
+        "units": units,
+        "seconds": round(seconds, 1),
+        "units_per_second": round(units / seconds) if seconds else 0,
+        "resources_written": sum(r.created + r.updated for r in reports.values()),
+        "quarantined": sum(r.quarantined for r in reports.values()),
+        "warnings": sum(r.warnings for r in reports.values()),
+    }
 
 
 class Counted:
