@@ -8,6 +8,7 @@ from kizuna.fhir.types import is_resource_type
 
 TABLE = "sp_reference"
 SORT_COLUMN = "target_id"
+URN_PREFIXES = ("urn:uuid:", "urn:oid:")
 
 
 def _type_and_id(text: str) -> tuple[str, str] | None:
@@ -21,6 +22,8 @@ def _type_and_id(text: str) -> tuple[str, str] | None:
 
 def condition(value: str, target_type: str | None, where: str) -> Condition:
     text = unescape(value)
+    if text.startswith(URN_PREFIXES):  # stored as a URL only (kizuna.fhir.indexing.reference)
+        return "i.url = ?", [text]
     if "/" not in text:
         if target_type:
             return "(i.target_type = ? AND i.target_id = ?)", [target_type, text]
