@@ -340,6 +340,16 @@ def test_routine_act_on_several_days_is_one_procedure(shipped_masters: Masters) 
     assert proc["code"]["text"] == "再診料"
     assert proc["performedPeriod"] == {"start": "2021-10-04", "end": "2021-10-18"}
     assert proc["note"] == [{"text": "算定日 4日, 18日×2"}]
+    # a routine act carries its 診療識別 only: no Kizuna class, which marks history acts
+    assert proc["category"] == {
+        "coding": [
+            {
+                "system": "urn:kizuna:codesystem:uke-shinryo-shikibetsu",
+                "code": "12",
+                "display": "再診",
+            }
+        ]
+    }
 
 
 def test_surgery_on_several_days_keeps_each_date(shipped_masters: Masters) -> None:

@@ -253,8 +253,8 @@ def _category(code: str | None, act_class: ProcedureCategory | None = None) -> l
     codings = []
     if code:
         codings.append(coding(ACT_CATEGORY_SYSTEM, code, codes.ACT_CATEGORIES.get(code)))
-    if act_class is not None:
-        codings.append(coding(ACT_CLASS_SYSTEM, act_class.value))
+    if act_class is not None and act_class is not ProcedureCategory.OTHER:
+        codings.append(coding(ACT_CLASS_SYSTEM, act_class.value))  # a history act
     return codings
 
 
