@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,3 +59,34 @@ def copy_batches(
                         copy.write(data)
                     sent += data.count(b"\n")
     return sent
+
+
+def server_cpu_seconds(url: str) -> float:
+    """CPU seconds the PostgreSQL server has used: the postmaster, its live children, and
+    its ended children (a backend's time is added to the postmaster's when it exits)."""
+    with psycopg.connect(url) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+        postmaster = _stat(backend)[1]
+    ticks = sum(_stat(postmaster)[11:15])  # utime, stime, and both for ended children
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields and fields[1] == postmaster:
+                ticks += fields[11] + fields[12]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[int]:
+    """The numeric fields of /proc/PID/stat after the command name (index 1 is the
+    parent's pid, 11-14 utime, stime, cutime, cstime); empty if the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    fields = text.rsplit(")", 1)[1].split()
+    return [int(f) if f.lstrip("-").isdigit() else 0 for f in fields]
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

@@ -38,7 +38,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -53,45 +52,20 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import PG_BASE, copy_batches, fresh_database  # noqa: E402
-from bench.ingest_rates import summary  # noqa: E402
+from bench.databases import (  # noqa: E402
+    PG_BASE,
+    children_cpu_seconds,
+    copy_batches,
+    fresh_database,
+    server_cpu_seconds,
+)
+from bench.ingest_rates import cpu_per_unit, summary  # noqa: E402
 
 from kizuna.fhir import writes  # noqa: E402
 from kizuna.fhir.validate import check_resource  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 COMMIT_UNITS = 200  # units per floor transaction (the ingest's workers commit every 50)
-
-
-def server_cpu_seconds(url: str) -> float:
-    """CPU seconds the PostgreSQL server has used: the postmaster, its live children, and
-    its ended children (a backend's time is added to the postmaster's when it exits)."""
-    with psycopg.connect(url) as conn:
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
-        postmaster = _stat(backend)[1]
-    ticks = sum(_stat(postmaster)[11:15])  # utime, stime, and both for ended children
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if fields and fields[1] == postmaster:
-                ticks += fields[11] + fields[12]
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[int]:
-    """The numeric fields of /proc/PID/stat after the command name (index 1 is the
-    parent's pid, 11-14 utime, stime, cutime, cstime); empty if the process is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return []
-    fields = text.rsplit(")", 1)[1].split()
-    return [int(f) if f.lstrip("-").isdigit() else 0 for f in fields]
-
-
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def ingest(url: str, folder: Path, workers: int) -> dict[str, Any]:
@@ -105,11 +79,7 @@ def ingest(url: str, folder: Path, workers: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     server, clients = server_cpu_seconds(url) - server, children_cpu_seconds() - clients
     row = summary(reports, seconds)
-    units = row["units"]
-    return row | {
-        "worker_cpu_ms_per_unit": round(1000 * clients / units, 3),
-        "server_cpu_ms_per_unit": round(1000 * server / units, 3),
-    }
+    return row | cpu_per_unit(row["units"], clients, server)
 
 
 def dump_rows(url: str, folder: Path, slices: int) -> dict[str, int]:

@@ -12,6 +12,15 @@ Results go to bench/out/ingest-<backend>.json and are printed.
 With ``--profile`` each format is ingested by this one process instead (no workers) under
 pyinstrument (``pip install pyinstrument``): the profile is printed with the number of
 statements sent to the database per unit.
+
+    python bench/ingest_rates.py --patients 2000 --formats uke --cpu \
+        --schema-at 0003_derived_index_rows ingest_0001
+
+``--cpu`` adds the CPU milliseconds per unit of the workers and of the PostgreSQL server
+(from the kernel's accounting, as ``bench/ingest_floor.py`` reads it). ``--schema-at``
+takes the fresh database back down to the given migration revisions after migrating it,
+so a schema change can be measured against the schema before it with the same code:
+alternate runs with and without it.
 """
 
 from __future__ import annotations
@@ -27,7 +36,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_database  # noqa: E402
+from bench.databases import (  # noqa: E402
+    children_cpu_seconds,
+    fresh_database,
+    server_cpu_seconds,
+)
 
 OUT = ROOT / "bench" / "out"
 FORMATS = ("ssmix2", "uke", "jahis-tc", "jahis-rx", "checkup", "fhir")
@@ -47,6 +60,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/kizuna-ingest-bench"))
     parser.add_argument("--formats", nargs="*", default=list(FORMATS))
     parser.add_argument("--profile", action="store_true", help="one process under pyinstrument")
+    parser.add_argument("--cpu", action="store_true", help="CPU ms per unit: workers, server")
+    parser.add_argument("--schema-at", nargs="*", default=[], help="revisions to go down to")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     population = args.work / f"synth-{args.patients}"
@@ -56,15 +71,19 @@ def main() -> None:
     generated = time.perf_counter() - started
     url = fresh_database(args.backend, args.work, "ingest")
     upgrade(url)
+    at_revisions(url, args.schema_at)
     results: dict[str, Any] = {
         "backend": args.backend,
         "patients": args.patients,
         "workers": args.workers,
         "cpus": os.cpu_count(),
         "generate_seconds": round(generated, 1),
+        "schema_at": args.schema_at,
         "formats": {},
     }
+    cpu = args.cpu and args.backend == "postgresql"
     for name in args.formats:
+        server, clients = (server_cpu_seconds(url), children_cpu_seconds()) if cpu else (0, 0)
         started = time.perf_counter()
         if args.profile:
             reports = profiled(url, population / name)
@@ -72,11 +91,32 @@ def main() -> None:
             reports = ingest_parallel(url, [population / name], args.workers)
         seconds = time.perf_counter() - started
         row = summary(reports, seconds)
+        if cpu:
+            server, clients = server_cpu_seconds(url) - server, children_cpu_seconds() - clients
+            row |= cpu_per_unit(row["units"], clients, server)
         results["formats"][name] = row
         print(name, row, flush=True)
         refresh_url(url)  # as autovacuum would (it is off on the benchmark machine)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"ingest-{args.backend}.json").write_text(json.dumps(results, indent=2))
+
+
+def at_revisions(url: str, revisions: list[str]) -> None:
+    """Take the database down to each of ``revisions`` (one per migration branch)."""
+    from alembic import command
+
+    from kizuna.store.migrate import alembic_config
+
+    for revision in revisions:
+        command.downgrade(alembic_config(url), revision)
+
+
+def cpu_per_unit(units: int, workers: float, server: float) -> dict[str, float]:
+    """CPU milliseconds per unit of the workers and of the database server."""
+    return {
+        "worker_cpu_ms_per_unit": round(1000 * workers / max(units, 1), 3),
+        "server_cpu_ms_per_unit": round(1000 * server / max(units, 1), 3),
+    }
 
 
 def summary(reports: dict[str, Any], seconds: float) -> dict[str, Any]:
