@@ -24,9 +24,10 @@ def import_files(
     from kizuna.fhir.repository import Repository
     from kizuna.heap import settle_heap
     from kizuna.store import statistics
-    from kizuna.store.db import Database
+    from kizuna.store.db import Database, quiet_pool_warnings
     from kizuna.store.migrate import upgrade
 
+    quiet_pool_warnings()
     settings = load()
     upgrade(settings.database_url)
     repo = Repository(Database(settings.database_url))

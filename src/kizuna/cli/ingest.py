@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 def _pipeline(facility: str | None):  # type: ignore[no-untyped-def]
     from kizuna.config import load
     from kizuna.ingest.pipeline import Pipeline
-    from kizuna.store.db import Database
+    from kizuna.store.db import Database, quiet_pool_warnings
     from kizuna.store.migrate import upgrade
 
+    quiet_pool_warnings()
     settings = load()
     upgrade(settings.database_url)
     return Pipeline(Database(settings.database_url), facility_code=facility)

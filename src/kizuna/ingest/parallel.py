@@ -22,7 +22,7 @@ from kizuna.ingest import registry
 from kizuna.ingest.base import Failure, Location
 from kizuna.ingest.pipeline import GROUP_UNITS, FormatReport, Pipeline
 from kizuna.ingest.ssmix2.storage import patient_directories
-from kizuna.store.db import Database
+from kizuna.store.db import Database, quiet_pool_warnings
 
 Item = tuple[str, str, str]  # (format, "file" | "patient", path)
 CHUNK = 16
@@ -117,6 +117,7 @@ def start_worker(url: str | None = None) -> None:
     and, given ``url``, the database its work items share (:func:`open_worker_database`)."""
     settle_heap()
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    quiet_pool_warnings()  # a lost database reaches the parent as this worker's error
     if url is not None:
         open_worker_database(url)
 

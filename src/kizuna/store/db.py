@@ -45,6 +45,14 @@ def _quiet_repeated_driver_errors() -> None:
     logging.getLogger("psycopg").addFilter(_DRIVER_FILTER)
 
 
+def quiet_pool_warnings() -> None:
+    """For commands that report a lost database themselves, in one line: the pool's own
+    warnings (each connection it discards, each failed reconnection) would come first and
+    repeat it, a dozen lines when PostgreSQL restarts mid-command. The server keeps them
+    in its log."""
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+
+
 class DatabaseUnavailable(RuntimeError):
     """The configured database cannot be reached."""
 
