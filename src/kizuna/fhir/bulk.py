@@ -22,6 +22,7 @@ from kizuna.fhir.outcome import FhirError
 from kizuna.fhir.repository import Repository, new_id
 from kizuna.fhir.validate import check_resource
 from kizuna.heap import settle_heap
+from kizuna.store.db import quiet_pool_warnings
 
 BATCH_SIZE = 2000
 
@@ -195,6 +196,13 @@ def _load_in_worker(url: str, path: str) -> LoadReport:
         db.close()
 
 
+def _start_loader() -> None:
+    """A loader process's set-up: the collector's settings, and no pool warnings (a lost
+    database reaches the parent as this process's error)."""
+    settle_heap()
+    quiet_pool_warnings()
+
+
 def load_files_in_workers(
     url: str,
     files: list[Path],
@@ -206,7 +214,7 @@ def load_files_in_workers(
     files hold ends as whichever of them loaded last."""
     context = multiprocessing.get_context("spawn")
     reports: dict[int, LoadReport] = {}
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=settle_heap) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_loader) as pool:
         futures = {pool.submit(_load_in_worker, url, str(f)): i for i, f in enumerate(files)}
         for future in as_completed(futures):
             report = future.result()
