@@ -59,7 +59,7 @@ from bench.databases import (  # noqa: E402
     fresh_database,
     server_cpu_seconds,
 )
-from bench.ingest_rates import cpu_per_unit, summary  # noqa: E402
+from bench.ingest_rates import cpu_per_unit, summary, synth_population  # noqa: E402
 
 from kizuna.fhir import writes  # noqa: E402
 from kizuna.fhir.validate import check_resource  # noqa: E402
@@ -230,13 +230,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/kizuna-ingest-bench"))
     args = parser.parse_args()
-    from kizuna.synth.config import SynthConfig
-    from kizuna.synth.generate import generate
-
-    population = args.work / f"synth-{args.patients}"
-    if not (population / "truth").is_dir():
-        generate(SynthConfig(patients=args.patients, seed=1, out=population, workers=2))
-    source = population / args.format
+    source = synth_population(args.work, args.patients) / args.format
 
     ingest_url = fresh_database("postgresql", args.work, "ingest_floor_source")
     ingested = ingest(ingest_url, source, args.workers)

@@ -50,8 +50,6 @@ def main() -> None:
     from kizuna.ingest.parallel import ingest_parallel
     from kizuna.store.migrate import upgrade
     from kizuna.store.statistics import refresh_url
-    from kizuna.synth.config import SynthConfig
-    from kizuna.synth.generate import generate
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
@@ -64,10 +62,8 @@ def main() -> None:
     parser.add_argument("--schema-at", nargs="*", default=[], help="revisions to go down to")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    population = args.work / f"synth-{args.patients}"
     started = time.perf_counter()
-    if not (population / "truth").is_dir():
-        generate(SynthConfig(patients=args.patients, seed=1, out=population, workers=2))
+    population = synth_population(args.work, args.patients)
     generated = time.perf_counter() - started
     url = fresh_database(args.backend, args.work, "ingest")
     upgrade(url)
@@ -99,6 +95,17 @@ def main() -> None:
         refresh_url(url)  # as autovacuum would (it is off on the benchmark machine)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"ingest-{args.backend}.json").write_text(json.dumps(results, indent=2))
+
+
+def synth_population(work: Path, patients: int) -> Path:
+    """The folder of the seed-1 population of ``patients``, written on first use."""
+    from kizuna.synth.config import SynthConfig
+    from kizuna.synth.generate import generate
+
+    population = work / f"synth-{patients}"
+    if not (population / "truth").is_dir():
+        generate(SynthConfig(patients=patients, seed=1, out=population, workers=2))
+    return population
 
 
 def at_revisions(url: str, revisions: list[str]) -> None:
