@@ -78,3 +78,47 @@ def test_rows_of_derived_parameters_are_dropped_and_come_back_on_downgrade(
     assert _rows(db, "sp_reference", obs, "patient") == set()
     assert _rows(db, "sp_reference", obs, "subject") == {("Patient", "p1")}
     db.close()
+
+
+def _columns(db: Database, table: str) -> list[str]:
+    with db.read() as tx:
+        if tx.dialect == "sqlite":
+            return [r[1] for r in tx.fetchall(f"PRAGMA table_info({table})")]
+        rows = tx.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+            " AND table_schema = current_schema() ORDER BY ordinal_position",
+            (table,),
+        )
+    return [r[0] for r in rows]
+
+
+def test_unit_outputs_drop_the_unread_patient_column_and_get_it_back_on_downgrade(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    unit = "uke:1310100019:202310:chart:000042"
+    with db.transaction() as tx:
+        tx.insert_rows(
+            "ingest_units",
+            ("unit_key", "format", "version", "digest", "patient_id", "deleted", "updated_ms"),
+            [(unit, "uke", "202310", "d1", "p42", 0, 1)],
+        )
+        tx.insert_rows(
+            "ingest_unit_resources",
+            ("unit_key", "res_type", "res_id"),
+            [(unit, "Condition", "c1"), (unit, "Encounter", "e1")],
+        )
+    assert _columns(db, "ingest_unit_resources") == ["unit_key", "res_type", "res_id"]
+
+    command.downgrade(alembic_config(database_url), "ingest_0002")
+    assert "patient_key" in _columns(db, "ingest_unit_resources")
+    with db.read() as tx:
+        rows = tx.fetchall("SELECT res_id, patient_key FROM ingest_unit_resources ORDER BY res_id")
+    assert [tuple(r) for r in rows] == [("c1", "p42"), ("e1", "p42")]
+
+    upgrade(database_url)
+    assert _columns(db, "ingest_unit_resources") == ["unit_key", "res_type", "res_id"]
+    with db.read() as tx:
+        rows = tx.fetchall("SELECT unit_key, res_id FROM ingest_unit_resources ORDER BY res_id")
+    assert [tuple(r) for r in rows] == [(unit, "c1"), (unit, "e1")]
+    db.close()

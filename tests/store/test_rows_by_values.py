@@ -16,9 +16,9 @@ def _fill(db: Database, units: int) -> None:
     with db.transaction() as tx:
         tx.insert_rows(
             "ingest_unit_resources",
-            ("unit_key", "res_type", "res_id", "patient_key"),
+            ("unit_key", "res_type", "res_id"),
             [
-                (f"uke:1310100019:202310:chart:{n:06d}", "Condition", f"c{n}-{k}", "p1")
+                (f"uke:1310100019:202310:chart:{n:06d}", "Condition", f"c{n}-{k}")
                 for n in range(units)
                 for k in range(2)
             ],

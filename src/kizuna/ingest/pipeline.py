@@ -333,7 +333,7 @@ def _bookkeeping(tx: Tx, plans: list[Plan]) -> None:
             row if plan.existed else (*row, unit.source.format)
         )
         if not unit.delete_unit:
-            rows += [(unit.key, t, i, plan.patient_id) for t, i in plan.produced]
+            rows += [(unit.key, t, i) for t, i in plan.produced]
     if updates:
         tx.executemany(
             "UPDATE ingest_units SET version = ?, digest = ?, patient_id = ?, deleted = ?, updated_ms = ? "
@@ -347,7 +347,7 @@ def _bookkeeping(tx: Tx, plans: list[Plan]) -> None:
             ("version", "digest", "patient_id", "deleted", "updated_ms", "unit_key", "format"),
             inserts,
         )
-    tx.insert_rows("ingest_unit_resources", ("unit_key", "res_type", "res_id", "patient_key"), rows)
+    tx.insert_rows("ingest_unit_resources", ("unit_key", "res_type", "res_id"), rows)
 
 
 class GroupWriter:
