@@ -44,6 +44,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import open_loop
 from databases import PG_BASE, fresh_database, kept_database
+from machine import reference_ms
 from served import KIZUNA, Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,6 +338,7 @@ def latency(
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
+        "reference_ms": reference_ms(),  # the fixed workload of bench/machine.py
         "python": sys.version.split()[0],
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
     }

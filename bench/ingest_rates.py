@@ -21,6 +21,10 @@ statements sent to the database per unit.
 takes the fresh database back down to the given migration revisions after migrating it,
 so a schema change can be measured against the schema before it with the same code:
 alternate runs with and without it.
+
+Every run first prints and records ``machine_reference_ms``, the time of
+``bench/machine.py``'s fixed workload: rates from runs on machines of different speed
+compare after scaling by the ratio of their figures.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from bench.databases import (  # noqa: E402
     fresh_database,
     server_cpu_seconds,
 )
+from bench.machine import reference_ms  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 FORMATS = ("ssmix2", "uke", "jahis-tc", "jahis-rx", "checkup", "fhir")
@@ -75,8 +80,10 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "generate_seconds": round(generated, 1),
         "schema_at": args.schema_at,
+        "machine_reference_ms": reference_ms(),
         "formats": {},
     }
+    print("machine reference", results["machine_reference_ms"], "ms", flush=True)
     cpu = args.cpu and args.backend == "postgresql"
     for name in args.formats:
         server, clients = (server_cpu_seconds(url), children_cpu_seconds()) if cpu else (0, 0)
