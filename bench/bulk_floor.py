@@ -73,7 +73,7 @@ def _prepare_file(path: str, folder: str) -> list[str]:
             resource = bulk.prepare(orjson.loads(line))  # validated, as the loader does
             digest = writes.content_hash(resource)
             stored, index_rows, _ = writes.stored_version(resource, 1, ms, digest)
-            tables["resources"].append(stored.row())
+            tables["resources"].append(stored.current_row())
             for table, rows in index_rows.items():
                 tables.setdefault(table, []).extend(rows)
         batch = Path(folder) / f"{Path(path).stem}-{start // size:04d}"
@@ -87,7 +87,7 @@ def _prepare_file(path: str, folder: str) -> list[str]:
 def _columns(table: str) -> tuple[str, ...]:
     from kizuna.store import resources as sql
 
-    return sql.RESOURCE_COLUMNS if table == "resources" else sql.index_columns(table)
+    return sql.CURRENT_COLUMNS if table == "resources" else sql.index_columns(table)
 
 
 def main() -> None:

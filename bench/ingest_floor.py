@@ -193,7 +193,7 @@ def _new_content(
         check_resource(body)
         computed = time.process_time()
         version, index, _ = writes.stored_version(body, 1, ms, digest.hex())
-        pending.setdefault("resources", []).append(version.row())
+        pending.setdefault("resources", []).append(version.current_row())
         for table, rows in index.items():
             pending.setdefault(table, []).extend(rows)
         spent["validate"] += computed - checked
@@ -210,7 +210,7 @@ def _send_rows(
     started = time.process_time()
     with conn.transaction(), conn.cursor() as cur:
         for table, rows in pending.items():
-            columns = sql.RESOURCE_COLUMNS if table == "resources" else sql.index_columns(table)
+            columns = sql.CURRENT_COLUMNS if table == "resources" else sql.index_columns(table)
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS sent_{table} (LIKE {table}) ON COMMIT DELETE ROWS"
             )

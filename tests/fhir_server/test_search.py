@@ -700,3 +700,53 @@ def test_code_text_finds_a_concepts_text_and_its_codings_displays(fhir: httpx.Cl
     assert found("２型糖尿") == found("2型糖尿") == {ids["same-text"]}
     assert found("ペニシリン") == {ids["text-only"]}
     assert found("高血圧") == {ids["own-text"]}
+
+
+def test_source_search_reads_where_each_resource_came_from(fhir: httpx.Client) -> None:
+    """``_source`` (``meta.source``, kept in a column of ``resources``): exact, ``:below``,
+    ``:above``, ``:missing``, ``:not`` refused, sorting, and an update that changes it."""
+    base = "urn:kizuna:source:uke:1310100019:202310.UKE"
+    sources = {"a1": f"{base}#1", "a2": f"{base}#2", "b1": "urn:kizuna:source:uke:13101:x#1"}
+    ids: dict[str, str] = {}
+    for name in [*sources, "none"]:
+        body: Resource = {
+            "resourceType": "Procedure",
+            "status": "completed",
+            "subject": {"reference": "Patient/source-test"},
+        }
+        if name in sources:
+            body["meta"] = {"source": sources[name]}
+        response = fhir.post("/Procedure", json=body)
+        assert response.status_code == 201, response.text[:400]
+        ids[name] = response.json()["id"]
+
+    def found(params: dict[str, str]) -> set[str]:
+        return {k for k, v in ids.items() if v in _all_ids(fhir, "/Procedure", params)}
+
+    assert found({"_source": f"{base}#1"}) == {"a1"}
+    assert found({"_source": f"{base}#2,{base}#1"}) == {"a1", "a2"}
+    assert found({"_source:below": base}) == {"a1", "a2"}
+    assert found({"_source:above": f"{base}#2/more"}) == {"a2"}
+    assert found({"_source:missing": "true"}) == {"none"}
+    assert found({"_source:missing": "false"}) == {"a1", "a2", "b1"}
+    assert found({"_source": base}) == set()
+    assert found({"_source": f"{base}#1", "status": "completed"}) == {"a1"}
+    assert found({"_source": f"{base}#1", "status": "in-progress"}) == set()
+    refused = fhir.get("/Procedure", params={"_source:not": base})
+    assert refused.status_code == 400
+    assert refused.json()["issue"][0]["expression"] == ["_source:not"]
+    listed = _all_ids(fhir, "/Procedure", {"_source:below": "urn:kizuna:", "_sort": "-_source"})
+    assert listed == [ids["b1"], ids["a2"], ids["a1"]]
+
+    moved = {
+        "resourceType": "Procedure",
+        "id": ids["a1"],
+        "meta": {"source": "urn:kizuna:source:uke:13101:x#9"},
+        "status": "completed",
+        "subject": {"reference": "Patient/source-test"},
+    }
+    assert fhir.put(f"/Procedure/{ids['a1']}", json=moved).status_code == 200
+    assert found({"_source": f"{base}#1"}) == set()
+    assert found({"_source:below": "urn:kizuna:source:uke:13101:x"}) == {"a1", "b1"}
+    assert fhir.delete(f"/Procedure/{ids['b1']}").status_code in (200, 204)
+    assert found({"_source:below": "urn:kizuna:source:uke:13101:x"}) == {"a1"}

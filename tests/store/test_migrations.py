@@ -122,3 +122,32 @@ def test_unit_outputs_drop_the_unread_patient_column_and_get_it_back_on_downgrad
         rows = tx.fetchall("SELECT unit_key, res_id FROM ingest_unit_resources ORDER BY res_id")
     assert [tuple(r) for r in rows] == [(unit, "c1"), (unit, "e1")]
     db.close()
+
+
+def _source_rows(db: Database) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]]:
+    """``resources.source`` by id (when the column exists), and the ``_source`` index rows."""
+    has_column = "source" in _columns(db, "resources")
+    with db.read() as tx:
+        uri = tx.fetchall("SELECT res_id, value FROM sp_uri WHERE param = '_source'")
+        column = []
+        if has_column:
+            column = tx.fetchall("SELECT res_id, source FROM resources ORDER BY res_id")
+    return sorted(tuple(r) for r in column), sorted(tuple(r) for r in uri)
+
+
+def test_source_moves_between_the_column_and_index_rows(database_url: str) -> None:
+    db = Database(database_url)
+    repo = Repository(db)
+    where = "urn:kizuna:source:uke:1310100019:202310.UKE#7"
+    traced = repo.create({"resourceType": "Patient", "meta": {"source": where}}).res_id
+    plain = repo.create({"resourceType": "Patient", "gender": "female"}).res_id
+    expected = sorted([(traced, where), (plain, None)])
+    assert _source_rows(db) == (expected, [])
+
+    command.downgrade(alembic_config(database_url), "0004_key_collation")
+    assert "source" not in _columns(db, "resources")
+    assert _source_rows(db) == ([], [(traced, where)])
+
+    upgrade(database_url)
+    assert _source_rows(db) == (expected, [])
+    db.close()

@@ -27,7 +27,7 @@ from kizuna.store.db import Tx
 from kizuna.store.resources import INDEX_ATTRS, Key, Version
 
 #: Parameters answered from the resources table itself, never indexed.
-_COLUMN_PARAMS = frozenset({"_id", "_lastUpdated"})
+_COLUMN_PARAMS = frozenset({"_id", "_lastUpdated", "_source"})
 
 
 @dataclass(slots=True)
@@ -134,7 +134,9 @@ def stored_version(
     res_type, res_id = resource["resourceType"], resource["id"]
     pkey = owner or patient_key(stamped)
     text = orjson.dumps(stamped).decode()
-    stored = Version(res_type, res_id, version, pkey, ms, False, digest, text)
+    source = stamped["meta"].get("source")
+    source = source if type(source) is str else None
+    stored = Version(res_type, res_id, version, pkey, ms, False, digest, text, source)
     return stored, index_rows(res_type, res_id, pkey, stamped), stamped
 
 

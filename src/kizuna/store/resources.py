@@ -25,6 +25,9 @@ RESOURCE_COLUMNS = (
     "hash",
     "content",
 )
+#: the columns of ``resources`` as written: the versioned ones and ``source`` (the
+#: resource's ``meta.source``, which the ``_source`` search reads); history has no ``source``
+CURRENT_COLUMNS = (*RESOURCE_COLUMNS, "source")
 _COLS = ",".join(RESOURCE_COLUMNS)
 
 #: index table -> its value columns (after res_type, res_id, patient_key, param)
@@ -62,8 +65,10 @@ class Version:
     deleted: bool
     hash: str | None
     content: str | None
+    source: str | None = None  # meta.source; set on write only (reads leave it None)
 
     def row(self) -> tuple[Any, ...]:
+        """The row of :data:`RESOURCE_COLUMNS` (``resource_history``)."""
         return (
             self.res_type,
             self.res_id,
@@ -74,6 +79,10 @@ class Version:
             self.hash,
             self.content,
         )
+
+    def current_row(self) -> tuple[Any, ...]:
+        """The row of :data:`CURRENT_COLUMNS` (``resources``)."""
+        return (*self.row(), self.source)
 
     @classmethod
     def from_row(cls, row: Row) -> Version:
@@ -256,7 +265,7 @@ def delete_index_rows(tx: Tx, where: str, params: list[Any], count: bool = False
 
 
 def insert_versions(tx: Tx, versions: Sequence[Version]) -> None:
-    tx.insert_rows("resources", RESOURCE_COLUMNS, [v.row() for v in versions])
+    tx.insert_rows("resources", CURRENT_COLUMNS, [v.current_row() for v in versions])
 
 
 def index_columns(table: str) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ class Clause:
 
     res_type: str
     code: str
-    kind: str  # token|string|date|reference|quantity|number|uri|id|lastUpdated|chain|has
+    kind: str  # token|string|date|reference|quantity|number|uri|source|id|lastUpdated|chain|has
     values: list[str]
     modifier: str | None = None
     param: SearchParam | None = None
@@ -135,7 +135,8 @@ def _plain_clause(res_type: str, name: str, value: str, strict: bool) -> Clause 
         target, modifier = modifier, ""
     if modifier and modifier not in MODIFIERS.get(param.type, frozenset()):
         raise bad_request(f"modifier :{modifier} is not supported on {param.type} {code!r}", name)
-    return Clause(res_type, code, param.type, values, modifier or None, param, target)
+    kind = "source" if code == "_source" else param.type  # a column of resources
+    return Clause(res_type, code, kind, values, modifier or None, param, target)
 
 
 def _chain_clause(res_type: str, name: str, value: str, strict: bool) -> Clause | None:

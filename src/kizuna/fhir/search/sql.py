@@ -85,6 +85,22 @@ def _special_ids(clause: Clause) -> Condition:
     return _resource_ids(clause.res_type, any_of(conds))
 
 
+def _source_ids(clause: Clause) -> Condition:
+    """``_source`` reads ``resources.source`` (migration ``0005_source_column``)."""
+    if clause.modifier == "missing":
+        flag = _missing_flag(clause)
+        return _resource_ids(clause.res_type, (f"r2.source IS {'' if flag else 'NOT '}NULL", []))
+    conds = [uri.condition(v, clause.modifier, clause.label, "r2.source") for v in clause.values]
+    return _resource_ids(clause.res_type, any_of(conds))
+
+
+def _missing_flag(clause: Clause) -> bool:
+    flag = clause.values[0].lower()
+    if flag not in ("true", "false"):
+        raise bad_request(":missing takes true or false", clause.label)
+    return flag == "true"
+
+
 def _chain_ids(clause: Clause) -> Condition:
     parts: list[Condition] = []
     for inner in clause.inners:
@@ -119,12 +135,11 @@ def clause_ids(clause: Clause) -> tuple[Condition, bool]:
         return _chain_ids(clause), False
     if clause.kind == "has":
         return _has_ids(clause), False
+    if clause.kind == "source":
+        return _source_ids(clause), False
     table = KINDS[clause.kind].TABLE
     if clause.modifier == "missing":
-        flag = clause.values[0].lower()
-        if flag not in ("true", "false"):
-            raise bad_request(":missing takes true or false", clause.label)
-        return _index_ids(clause.res_type, table, clause.code, None), flag == "true"
+        return _index_ids(clause.res_type, table, clause.code, None), _missing_flag(clause)
     if clause.modifier == "identifier":
         return _identifier_ids(clause), False
     ids = _index_ids(clause.res_type, table, clause.code, _value_conditions(clause))
@@ -137,6 +152,7 @@ DRIVING_RANK = {
     "reference": 1,
     "token": 1,
     "uri": 1,
+    "source": 1,
     "string": 2,
     "chain": 3,
     "has": 3,
@@ -301,6 +317,8 @@ def where_clause(
 def _sort_expression(key: SortKey) -> Condition:
     if key.param is None:
         return ("r.res_id" if key.code == "_id" else "r.last_updated"), []
+    if key.code == "_source":
+        return "r.source", []
     module = KINDS[key.param.type]
     column = module.SORT_COLUMN
     if key.param.type == "date":

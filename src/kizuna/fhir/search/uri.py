@@ -9,10 +9,11 @@ TABLE = "sp_uri"
 SORT_COLUMN = "value"
 
 
-def condition(value: str, modifier: str | None, where: str) -> Condition:
+def condition(value: str, modifier: str | None, where: str, column: str = "i.value") -> Condition:
+    """``column`` (an index row's value, or ``resources.source`` for ``_source``) matches."""
     text = unescape(value)
     if modifier == "below":
-        return prefix_range("i.value", text)
+        return prefix_range(column, text)
     if modifier == "above":
-        return "(i.value = substr(?, 1, length(i.value)))", [text]
-    return "i.value = ?", [text]
+        return f"({column} = substr(?, 1, length({column})))", [text]
+    return f"{column} = ?", [text]
