@@ -95,6 +95,78 @@ def test_huge_payload_and_deep_nesting(fhir: httpx.Client) -> None:
     assert _count(fhir) == 0
 
 
+def _noise(size: int, seed: int) -> str:
+    """Text that does not compress, so a database cannot fit it in an index entry."""
+    import random
+    import string
+
+    rng = random.Random(seed)
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(size))
+
+
+OVERSIZE = [
+    (
+        {**PATIENT, "identifier": [{"system": "urn:x", "value": _noise(20_000, 1)}]},
+        "Patient.identifier",
+        "'identifier'",
+    ),
+    (
+        {**PATIENT, "meta": {"source": "urn:x:" + _noise(5_000, 2)}},
+        "Patient.meta.source",
+        "'_source'",
+    ),
+    (
+        {
+            "resourceType": "Procedure",
+            "status": "completed",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": "urn:x", "code": _noise(3_000, 3)}]},
+        },
+        "Procedure.code",
+        "'code'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resource", "where", "param"), OVERSIZE)
+def test_a_value_too_long_to_index_is_a_422_naming_it(
+    fhir: httpx.Client, database_url: str, resource: dict[str, Any], where: str, param: str
+) -> None:
+    """PostgreSQL's indexes cannot hold an incompressible value of a few kilobytes: the
+    write is refused with the parameter and element named, and nothing is stored. SQLite
+    has no such limit and stores it."""
+    res_type = resource["resourceType"]
+    patients = 0
+    if "subject" in resource:  # a real patient, so a batch's reference check passes
+        made = fhir.post("/Patient", json=PATIENT).json()["id"]
+        resource = {**resource, "subject": {"reference": f"Patient/{made}"}}
+        patients = 1
+    response = fhir.post(f"/{res_type}", json=resource)
+    if database_url.startswith("sqlite"):
+        assert response.status_code == 201, response.text[:400]
+        assert _count(fhir, res_type) == 1
+        return
+    issue = _outcome(response)["issue"][0]
+    assert response.status_code == 422
+    assert issue["code"] == "too-long" and issue["expression"] == [where]
+    assert param in issue["diagnostics"] and "bytes long" in issue["diagnostics"]
+    assert _count(fhir, res_type) == 0
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {"resource": PATIENT, "request": {"method": "POST", "url": "Patient"}},
+            {"resource": resource, "request": {"method": "POST", "url": res_type}},
+        ],
+    }
+    answered = fhir.post("", json=bundle)
+    assert answered.status_code == 200, answered.text[:400]
+    statuses = [e["response"]["status"] for e in answered.json()["entry"]]
+    assert statuses[0].startswith("201") and statuses[1].startswith("422")
+    assert _count(fhir) == patients + 1  # the good entry of the batch went in
+    assert _count(fhir, res_type) == (1 if res_type == "Patient" else 0)
+
+
 INJECTIONS = [
     {"name": "' OR '1'='1"},
     {"name": "x'); DROP TABLE resources; --"},

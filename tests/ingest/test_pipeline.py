@@ -308,3 +308,64 @@ def test_races_between_workers_are_retried_and_other_failures_are_not() -> None:
     assert not _is_conflict(FhirError(422))
     assert not _is_conflict(sqlite3.OperationalError("no such table: resources"))
     assert not _is_conflict(ValueError("bad date"))
+
+
+def _collection(name: str, code: str) -> dict[str, Any]:
+    patient = {
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:oid:1.2.392.100495.20.3.51.11310100019", "value": name}],
+        "name": [{"family": "山田", "given": ["花子"]}],
+        "gender": "female",
+        "birthDate": "1980-04-01",
+    }
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "urn:oid:1.2.392.200119.4.504", "code": code}]},
+        "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"},
+        "valueQuantity": {"value": 5.6, "unit": "%"},
+    }
+    return {
+        "resourceType": "Bundle",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:bundle-{name}"},
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:11111111-1111-4111-8111-111111111111", "resource": patient},
+            {"fullUrl": "urn:uuid:22222222-2222-4222-8222-222222222222", "resource": observation},
+        ],
+    }
+
+
+@pytest.mark.parametrize("where", ["Observation.code", "Patient.identifier"])
+def test_a_value_too_long_to_index_quarantines_its_unit_only(
+    db: Database, tmp_path: Path, where: str
+) -> None:
+    """On PostgreSQL an incompressible code or patient id of 3,000 characters cannot be
+    indexed: its document is quarantined with a reason naming the parameter, and the
+    other goes in. SQLite stores both. (The patient id also links the patient: its link
+    key is bounded, so it is the Patient's own index row that refuses it.)"""
+    import random
+    import string
+
+    rng = random.Random(7)
+    long = "".join(rng.choice(string.ascii_letters) for _ in range(3_000))
+    code = long if where == "Observation.code" else "3D045000001906202"
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_bytes(orjson.dumps(_collection("good", "3D045000001906202")))
+    bad_bundle = _collection("bad", code)
+    if where == "Patient.identifier":
+        bad_bundle["entry"][0]["resource"]["identifier"][0]["value"] = long
+    bad.write_bytes(orjson.dumps(bad_bundle))
+    report = Pipeline(db).ingest_paths([good, bad])["fhir"]
+    ids = {i["value"] for p in _resources(db, "Patient") for i in p["identifier"]}
+    codes = {o["code"]["coding"][0]["code"] for o in _resources(db, "Observation")}
+    if db.dialect == "sqlite":
+        assert report.quarantined == 0 and codes == {code, "3D045000001906202"}
+        assert ids == {"good", long if where == "Patient.identifier" else "bad"}
+        return
+    assert report.quarantined == 1
+    assert codes == {"3D045000001906202"} and "good" in ids and long not in ids
+    (item,) = quarantine.items(db)
+    assert Path(item.file).name == "bad.json" and item.raw == bad.read_bytes()
+    param, res_type = where.split(".")[1], where.split(".")[0]
+    assert f"'{param}' of {res_type}/" in item.reason and "3,000 bytes long" in item.reason

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from kizuna.consent import categories
+from kizuna.fhir import oversize
 from kizuna.fhir.indexing.compartment import patient_key
 from kizuna.fhir.indexing.extract import extract
 from kizuna.fhir.instant import format_instant, now_ms
@@ -233,5 +234,10 @@ def apply(tx: Tx, ops: list[Op]) -> list[Outcome]:
         return []
     batch = _Batch(tx, ops)
     outcomes = [_put(batch, op) if isinstance(op, Put) else _delete(batch, op) for op in ops]
-    batch.flush()
+    try:
+        batch.flush()
+    except Exception as exc:
+        if oversize.too_long(exc):  # a value the indexes cannot hold: a 422, not a 500
+            raise oversize.explain(batch.final.values(), batch.index) from None
+        raise
     return outcomes

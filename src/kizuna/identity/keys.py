@@ -78,7 +78,21 @@ def link_keys(patient: dict[str, Any]) -> list[str]:
             key = local_key(system, value)
             if key:
                 locals_.append(key)
-    return list(dict.fromkeys(members + locals_))
+    return list(dict.fromkeys(bounded(k) for k in members + locals_))
+
+
+#: link keys longer than this are stored as a prefix and a digest (see :func:`bounded`)
+MAX_KEY_LENGTH = 200
+
+
+def bounded(key: str) -> str:
+    """``key``, or, when longer than :data:`MAX_KEY_LENGTH`, its first 64 characters and a
+    digest of the whole. Real ids are short; a source that sends an id of kilobytes still
+    links on it (equal ids give equal keys) without a key too long for the index."""
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return f"{key[:64]}#{digest}"
 
 
 def source_patient_identifier(candidate: dict[str, Any], scope: str) -> dict[str, str] | None:
