@@ -5,8 +5,8 @@ came from), so the ``_source`` URI parameter wrote one ``sp_uri`` row per resour
 the resource's type, id and patient repeated and two index entries: at 2,000 patients'
 receipts that was 379,923 rows, and their COPY 8.5% of PostgreSQL's time in statements.
 The value now sits in ``resources.source``, written with the resource, and a partial
-index holds the resources that have one. History rows have no ``source``: ``_source`` searches
-current versions only, as every search does.
+index holds the resources that have one. History rows have no ``source``: ``_source``
+searches current versions only, as every search does.
 
 Upgrading moves the existing ``_source`` rows into the column and deletes them, which
 rewrites every resource that has a source: 24.9 s for 379,923 of them on the benchmark
