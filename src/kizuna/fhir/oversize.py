@@ -11,6 +11,7 @@ a 500. SQLite has no such limit and stores the value.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -56,16 +57,14 @@ def explain(
 
 
 def element(res_type: str, param: str) -> str:
-    """The element ``param`` reads on ``res_type``: its expression's branch for the type."""
+    """The element ``param`` reads on ``res_type``, from the path its extractor was
+    compiled to for that type (``MedicationRequest.medicationCodeableConcept``)."""
     found = params_for(res_type).get(param.partition(":")[0])
-    expression = found.expression if found is not None and found.expression else ""
-    for branch in expression.split("|"):
-        path = branch.strip().strip("()").split(" as ")[0].split(".where(")[0].strip()
-        if path.startswith(f"{res_type}."):
-            return path
-        if path.startswith(("Resource.", "DomainResource.")):
-            return res_type + path[path.index(".") :]
-    return res_type
+    if found is None or found.extractor is None or not found.extractor.branches:
+        return res_type
+    steps = found.extractor.branches[0].signature
+    names = itertools.takewhile(lambda step: ":" not in step, steps)  # up to a where()
+    return ".".join([res_type, *names])
 
 
 def _size(value: str) -> int:
