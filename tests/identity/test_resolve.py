@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.identity.support import FACILITY_A, FACILITY_B, ingest, patient
 
-from kizuna.identity import pairs, persons
+from kizuna.identity import index, pairs, persons
 from kizuna.identity.keys import link_keys, member_key
 from kizuna.identity.resolve import UnlinkablePatient, resolve_patient
 from kizuna.store.db import Database
@@ -124,6 +124,7 @@ def test_the_same_person_at_two_facilities_is_linked_on_ingest(db: Database) -> 
         assert person == persons.person_of(tx, b)
         assert persons.patients_of(tx, person or "") == sorted([a, b])
         linked = [e for e in persons.history(tx, person_id=person) if e.action == "link"]
+        assert index.pending(tx, 10) == []  # matched as they were indexed
     assert len(linked) == 1 and linked[0].kind == "auto" and linked[0].score > 0.95
 
 
@@ -224,6 +225,7 @@ def test_queue_mode_leaves_matching_to_the_batch(
     )
     with db.read() as tx:
         assert persons.person_of(tx, a) != persons.person_of(tx, b)
+        assert batch.index.pending(tx, 10) == sorted([a, b])
     tally = batch.match_pending(db)
     assert tally.linked == 1
     with db.read() as tx:

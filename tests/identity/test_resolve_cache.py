@@ -3,6 +3,8 @@ keys, Patients and persons changed in the same transaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.identity.support import FACILITY_A, FACILITY_B, ingest, patient
 
@@ -11,7 +13,8 @@ from kizuna.identity import persons
 from kizuna.identity.cache import ResolveCache
 from kizuna.identity.keys import link_keys
 from kizuna.identity.resolve import resolve_patient
-from kizuna.store.db import Database
+from kizuna.store import resources as sql
+from kizuna.store.db import Database, Tx
 
 HOME = {"address": "島根県松江市殿町1", "postal": "690-8501", "phone": "0852-22-5111"}
 MEMBER = "01130012:7:8:01"
@@ -124,3 +127,35 @@ def test_a_planned_patient_is_merged_into_until_it_is_written(db: Database) -> N
             tx, first.patient_id
         )
         assert cache.stored_version(tx, first.patient_id) == 1
+
+
+def test_forgotten_persons_are_read_again_in_one_query(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = [
+        patient(kanji="青木 修", birth="1950-01-01", sex="male", local=(FACILITY_A, "1")),
+        patient(kanji="黒田 茂", birth="1960-02-02", sex="male", local=(FACILITY_A, "2")),
+        patient(kanji="森 京子", birth="1970-03-03", sex="female", local=(FACILITY_B, "3")),
+    ]
+    ids = [ingest(db, p, f"r{i}") for i, p in enumerate(people)]
+    reads: list[list[str]] = []
+    real = sql.rows_by_values
+
+    def counted(tx: Tx, table: str, columns: Any, column: str, values: Any) -> Any:
+        if table == "identity_links":
+            reads.append(list(values))
+        return real(tx, table, columns, column, values)
+
+    monkeypatch.setattr(sql, "rows_by_values", counted)
+    with db.transaction() as tx:
+        cache = ResolveCache()
+        cache.prefetch(tx, [link_keys(p) for p in people])
+        assert reads == [ids]
+        keep, gone = (persons.person_of(tx, i) for i in ids[:2])
+        assert keep is not None and gone is not None and keep != gone
+        persons.merge(tx, keep, gone, "test")
+        cache.forget_persons()
+        found = [cache.person_of(tx, i) for i in ids]
+        assert found == [persons.person_of(tx, i) for i in ids]
+        assert found[0] == found[1] == keep != found[2]
+    assert len(reads) == 2 and sorted(reads[1]) == sorted(ids)  # one query for all three

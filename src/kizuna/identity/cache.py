@@ -67,6 +67,7 @@ class ResolveCache:
         # patient id -> (version, JSON); version None: planned, to be written with the group
         self._patients: dict[str, tuple[int | None, str] | None] = {}
         self._persons: dict[str, str | None] = {}  # patient id -> person id (None: none)
+        self._forgotten: list[str] = []  # patients whose person is to be read again
         self._model: Model | None = None
 
     # -- reading ---------------------------------------------------------------------------
@@ -130,6 +131,9 @@ class ResolveCache:
                 self._patients[patient_id] = (stored.version, stored.content)
 
     def _read_persons(self, tx: Tx, ids: Sequence[str]) -> None:
+        if self._forgotten and any(i not in self._persons for i in ids):
+            ids = [*ids, *self._forgotten]  # all read again with the first one asked
+            self._forgotten = []
         _read_into(self._persons, tx, "identity_links", ("patient_id", "person_id"), ids)
 
     # -- changes made in the same transaction ----------------------------------------------
@@ -158,5 +162,8 @@ class ResolveCache:
         self._persons[patient_id] = person_id
 
     def forget_persons(self) -> None:
-        """Persons may have moved (a link or a merge): read them again when asked."""
+        """Persons may have moved (a link or a merge): the persons of every patient known
+        are read again, in one query, when the next one is asked (a group's later units
+        would otherwise read theirs one by one)."""
+        self._forgotten += self._persons
         self._persons.clear()

@@ -116,13 +116,16 @@ def match_patient(
     model: Model | None = None,
     actor: str = "matcher",
     tally: Tally | None = None,
+    mark: bool = True,
 ) -> Tally:
-    """Compare one patient with its block candidates and act on every judgement."""
+    """Compare one patient with its block candidates and act on every judgement; then mark
+    it matched (``mark=False``: it was indexed as matched, see ``index_patient``)."""
     model = model or current_model(tx)
     tally = tally or Tally()
     others = index.candidate_ids(tx, features, patient_id)
     for other, theirs in index.stored(tx, others).items():
         tally.compared += 1
         act(tx, patient_id, other, judge(model, features, theirs), actor, tally, model)
-    index.mark_matched(tx, [patient_id])
+    if mark:
+        index.mark_matched(tx, [patient_id])
     return tally

@@ -131,9 +131,10 @@ def _index(
     if person_id is None:
         person_id = persons.create_person(tx, patient_id, ACTOR)
         cache.person_created(patient_id, person_id)
-    features = index.index_patient(tx, patient_id, merged)
-    if features is not None and match_inline():
-        tally = match_patient(tx, patient_id, features, cache.model(tx), actor="auto")
+    inline = match_inline()
+    features = index.index_patient(tx, patient_id, merged, pending=not inline)
+    if features is not None and inline:
+        tally = match_patient(tx, patient_id, features, cache.model(tx), "auto", mark=False)
         if tally.linked:
             cache.forget_persons()  # an auto-link merged persons
     return cache.person_of(tx, patient_id) or person_id
