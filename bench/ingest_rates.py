@@ -16,6 +16,12 @@ statements sent to the database per unit.
     python bench/ingest_rates.py --patients 2000 --formats uke --cpu \
         --schema-at 0003_derived_index_rows ingest_0001
 
+    python bench/ingest_rates.py --patients 2000 --formats uke --sites
+
+With ``--sites`` each format is ingested by this one process (no profiler) and the
+statements sent are counted by where they were sent from: the three innermost Kizuna
+functions above the transaction (``store/db.py``), most frequent first.
+
 ``--cpu`` adds the CPU milliseconds per unit of the workers and of the PostgreSQL server
 (from the kernel's accounting, as ``bench/ingest_floor.py`` reads it). ``--schema-at``
 takes the fresh database back down to the given migration revisions after migrating it,
@@ -34,6 +40,8 @@ import json
 import os
 import sys
 import time
+import traceback
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +71,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/kizuna-ingest-bench"))
     parser.add_argument("--formats", nargs="*", default=list(FORMATS))
     parser.add_argument("--profile", action="store_true", help="one process under pyinstrument")
+    parser.add_argument("--sites", action="store_true", help="one process, statements by caller")
     parser.add_argument("--cpu", action="store_true", help="CPU ms per unit: workers, server")
     parser.add_argument("--schema-at", nargs="*", default=[], help="revisions to go down to")
     args = parser.parse_args()
@@ -90,6 +99,8 @@ def main() -> None:
         started = time.perf_counter()
         if args.profile:
             reports = profiled(url, population / name)
+        elif args.sites:
+            reports = by_site(url, population / name)
         else:
             reports = ingest_parallel(url, [population / name], args.workers)
         seconds = time.perf_counter() - started
@@ -147,12 +158,14 @@ def summary(reports: dict[str, Any], seconds: float) -> dict[str, Any]:
 
 
 class Counted:
-    """Counts the statements every transaction of this process sends."""
+    """Counts the statements every transaction of this process sends (and, with
+    ``sites``, where from)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sites: bool = False) -> None:
         from kizuna.store import db
 
         self.sent = 0
+        self.sites: Counter[str] | None = Counter() if sites else None
         for tx_class in (db._SqliteTx, db._PostgresTx):
             for method in ("execute", "executemany", "fetchall", "fetchone", "insert_rows"):
                 setattr(tx_class, method, self._counting(getattr(tx_class, method)))
@@ -161,9 +174,37 @@ class Counted:
         def counted(tx: Any, *args: Any, **kwargs: Any) -> Any:
             if method.__name__ != "insert_rows" or args[2]:  # no rows: nothing is sent
                 self.sent += 1
+                if self.sites is not None:
+                    self.sites[_site()] += 1
             return method(tx, *args, **kwargs)
 
         return counted
+
+
+def _site() -> str:
+    """``inner < outer < outermost``: the three innermost Kizuna functions calling the
+    transaction, with their lines."""
+    frames = [
+        f
+        for f in traceback.extract_stack(limit=12)
+        if "/kizuna/" in f.filename and not f.filename.endswith("store/db.py")
+    ]
+    return " < ".join(f"{Path(f.filename).stem}.{f.name}:{f.lineno}" for f in frames[::-1][:3])
+
+
+def by_site(url: str, source: Path) -> Any:
+    """Ingest ``source`` in this process; print the statements sent per call site."""
+    from kizuna.ingest.pipeline import Pipeline
+    from kizuna.store.db import Database
+
+    counted, db = Counted(sites=True), Database(url)
+    reports = Pipeline(db).ingest_paths([source])
+    db.close()
+    units = sum(r.units for r in reports.values())
+    print(f"{source.name}: {counted.sent} statements, {counted.sent / max(units, 1):.2f} per unit")
+    for site, sent in (counted.sites or Counter()).most_common(25):
+        print(f"{sent:8d}  {site}")
+    return reports
 
 
 def profiled(url: str, source: Path) -> Any:
