@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from kizuna.ingest import pipeline
 from kizuna.ingest.pipeline import GroupWriter, Pipeline
 from kizuna.store.db import Database
 
@@ -36,6 +37,7 @@ def _fail_first_group(
     stored one by one, are recorded."""
     tries: list[int] = []
     singles: list[str] = []
+    monkeypatch.setattr(pipeline, "GROUP_UNITS", 50)  # the sample's 75 receipts: two groups
     store = GroupWriter.store
     ingest_unit = Pipeline.ingest_unit
 

@@ -258,3 +258,33 @@ def test_a_facility_another_worker_stores_first_is_joined_not_overwritten(
     assert stored["telecom"] == [{"system": "phone", "value": "03-1234-5678"}]
     assert stored["type"] == [{"text": "病院"}]
     assert stored["identifier"] == [code]
+
+
+# --- a group that repeats a description ----------------------------------------------------
+
+
+def test_a_description_repeated_in_a_group_is_joined_as_once(db: Database) -> None:
+    """Fifty receipts of one clinic name it fifty times: the group writes the join of the
+    distinct descriptions, the same as if each had been said once."""
+    from kizuna.fhir import writes
+    from kizuna.ingest.pipeline import _shared_writes
+
+    code = {"system": "urn:oid:1.2.392.100495.20.3.23", "value": "1310100019"}
+    named = {"resourceType": "Organization", "id": "fac-1", "identifier": [code], "name": "絆"}
+    typed = {
+        "resourceType": "Organization",
+        "id": "fac-1",
+        "identifier": [code],
+        "type": [{"text": "病院"}],
+    }
+    with db.transaction() as tx:
+        once = _shared_writes(tx, [writes.Put(named), writes.Put(typed)])
+        repeated = _shared_writes(tx, [writes.Put(r) for r in [named, typed, named, named, typed]])
+        alone = _shared_writes(tx, [writes.Put(named) for _ in range(3)])
+    assert len(repeated) == 1 and isinstance(repeated[0], writes.Put)
+    assert repeated[0].resource == once[0].resource == join(named, typed)  # type: ignore[union-attr]
+    assert repeated[0].resource["name"] == "絆" and repeated[0].resource["type"] == [
+        {"text": "病院"}
+    ]
+    assert [op.resource for op in alone] == [named]  # type: ignore[union-attr]
+    assert alone[0].must_create  # type: ignore[union-attr]
