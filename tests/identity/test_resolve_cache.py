@@ -159,3 +159,43 @@ def test_forgotten_persons_are_read_again_in_one_query(
         assert found == [persons.person_of(tx, i) for i in ids]
         assert found[0] == found[1] == keep != found[2]
     assert len(reads) == 2 and sorted(reads[1]) == sorted(ids)  # one query for all three
+
+
+def test_a_candidate_that_changed_nothing_is_not_merged_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SS-MIX2 patient's next message names the patient as the last one did: it is
+    answered without a merge, as the merge would answer. A candidate that says something
+    new, or a Patient changed since, is merged as before."""
+    from kizuna.identity import resolve
+
+    candidate = patient(kanji="森 真一", birth="1980-05-05", sex="male", local=(FACILITY_A, "7"))
+    moved = {**candidate, "telecom": [{"system": "phone", "value": "0852-22-5111"}]}
+    merges: list[str] = []
+    merge = resolve.merge_patient
+
+    def counted(stored: Any, new: dict[str, Any], patient_id: str) -> dict[str, Any]:
+        merges.append(patient_id)
+        return merge(stored, new, patient_id)
+
+    monkeypatch.setattr(resolve, "merge_patient", counted)
+    with db.transaction() as tx:
+        cache = ResolveCache()
+        first = resolve_patient(tx, candidate, cache)
+        cache.written(writes.apply(tx, [first.write]))  # type: ignore[list-item]
+        second = resolve_patient(tx, candidate, cache)  # merged: changed nothing
+        third = resolve_patient(tx, dict(candidate), cache)  # an equal candidate: no merge
+        assert len(merges) == 2
+        assert (third.patient_id, third.created, third.write, third.person_id) == (
+            second.patient_id,
+            False,
+            None,
+            persons.person_of(tx, first.patient_id),
+        )
+        assert third.linked_by == second.linked_by == link_keys(candidate)[0]
+        fourth = resolve_patient(tx, moved, cache)  # says something new: merged
+        assert fourth.write is not None and len(merges) == 3
+        assert fourth.write.resource["telecom"] == moved["telecom"]
+        cache.written(writes.apply(tx, [fourth.write]))
+        fifth = resolve_patient(tx, candidate, cache)  # the Patient changed since: merged
+        assert len(merges) == 4 and fifth.write is None

@@ -68,6 +68,8 @@ class ResolveCache:
         self._patients: dict[str, tuple[int | None, str] | None] = {}
         self._persons: dict[str, str | None] = {}  # patient id -> person id (None: none)
         self._forgotten: list[str] = []  # patients whose person is to be read again
+        # patient id -> (its entry in _patients, a candidate that merged into it unchanged)
+        self._unchanged: dict[str, tuple[object, dict[str, Any]]] = {}
         self._model: Model | None = None
 
     # -- reading ---------------------------------------------------------------------------
@@ -104,6 +106,18 @@ class ResolveCache:
         self._read_patients(tx, [patient_id])
         stored = self._patients[patient_id]
         return stored[0] if stored is not None else None
+
+    def unchanged(self, patient_id: str, candidate: dict[str, Any]) -> bool:
+        """Whether ``candidate`` is one that merged into this Patient, as the cache now
+        holds it, without changing it (an SS-MIX2 patient's next message, say)."""
+        seen = self._unchanged.get(patient_id)
+        return (
+            seen is not None and seen[0] is self._patients.get(patient_id) and seen[1] == candidate
+        )
+
+    def note_unchanged(self, patient_id: str, candidate: dict[str, Any]) -> None:
+        """``candidate`` merged into the Patient the cache holds and changed nothing."""
+        self._unchanged[patient_id] = (self._patients.get(patient_id), candidate)
 
     def person_of(self, tx: Tx, patient_id: str) -> str | None:
         self._read_persons(tx, [patient_id])
