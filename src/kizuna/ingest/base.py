@@ -20,6 +20,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,9 +36,25 @@ PATIENT_REF = "urn:kizuna:patient"
 _NAMESPACE = uuid.UUID("6b697a75-6e61-4b69-a7e1-000000000000")
 
 
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+
+
 def stable_id(*parts: object) -> str:
-    """A deterministic resource id (UUIDv5) from source keys, e.g. facility + PID + order."""
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+    """A deterministic resource id (UUIDv5) from source keys, e.g. facility + PID + order.
+
+    The value of ``uuid.uuid5(_NAMESPACE, "\\x1f".join(map(str, parts)))``, computed straight
+    from SHA-1 without building ``uuid.UUID`` objects (mappers make one per resource)."""
+    name = "\x1f".join(map(str, parts)).encode("utf-8")
+    return uuid5_text(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest())
+
+
+def uuid5_text(digest: bytes) -> str:
+    """The text of the UUIDv5 whose SHA-1 ``digest`` (of namespace and name) is given."""
+    b = bytearray(digest[:16])
+    b[6] = (b[6] & 0x0F) | 0x50  # version 5
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass(frozen=True, slots=True)

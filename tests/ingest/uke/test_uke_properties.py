@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +15,11 @@ from hypothesis import strategies as st
 
 from kizuna.codes.masters import Masters
 from kizuna.fhir.validation import errors_only, validate
-from kizuna.ingest.base import Failure, IngestError, Unit, stable_id
+from kizuna.ingest.base import _NAMESPACE, Failure, IngestError, Unit, stable_id
 from kizuna.ingest.uke import records as med
 from kizuna.ingest.uke import records_pharmacy as pha
 from kizuna.ingest.uke.adapter import UkeAdapter
-from kizuna.ingest.uke.ids import IdMaker, fast_stable_id
+from kizuna.ingest.uke.ids import IdMaker
 from kizuna.ingest.uke.parser import parse_bytes
 from kizuna.ingest.uke.schema import DAY_COUNT, Kind
 from kizuna.ingest.uke.writer import file_records, write_records
@@ -190,8 +191,9 @@ def test_pharmacy_round_trip(records: list[Any], era_dates: bool) -> None:
 
 
 @given(st.lists(st.text(max_size=8) | st.integers() | st.dates(), max_size=5))
-def test_fast_ids_equal_the_shared_ids(parts: list[Any]) -> None:
-    assert fast_stable_id(*parts) == stable_id(*parts)
+def test_ids_are_the_uuid5_of_the_joined_parts(parts: list[Any]) -> None:
+    expected = uuid.uuid5(_NAMESPACE, "\x1f".join(str(p) for p in parts))
+    assert stable_id(*parts) == str(expected)
 
 
 @given(
