@@ -82,10 +82,10 @@ def ingest(
 ) -> None:
     """Detect each input's format, map it to JP Core FHIR, link the patient and store it."""
     console = Console()
-    from kizuna.heap import settle_heap
+    from kizuna.heap import GC_YOUNG_INGEST, settle_heap
 
     pipeline = _pipeline(facility)
-    settle_heap()  # after the masters and definitions are loaded
+    settle_heap(GC_YOUNG_INGEST)  # after the masters and definitions are loaded
     if watch is not None:
         from kizuna.ingest.watch import Watcher
 

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import fields
 from pathlib import Path
 
-from kizuna.heap import settle_heap
+from kizuna.heap import GC_YOUNG_INGEST, settle_heap
 from kizuna.ingest import registry
 from kizuna.ingest.base import Failure, Location
 from kizuna.ingest.pipeline import GROUP_UNITS, FormatReport, Pipeline
@@ -115,7 +115,7 @@ def start_worker(url: str | None = None) -> None:
     stack to standard error on ``SIGUSR1`` (``kill -USR1 <pid>``), so that a worker that
     stops making progress can be asked where it is (the dump holds code locations only);
     and, given ``url``, the database its work items share (:func:`open_worker_database`)."""
-    settle_heap()
+    settle_heap(GC_YOUNG_INGEST)
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     quiet_pool_warnings()  # a lost database reaches the parent as this worker's error
     if url is not None:
