@@ -34,8 +34,6 @@ Resource = dict[str, Any]
 PATIENT_REF = "urn:kizuna:patient"
 
 _NAMESPACE = uuid.UUID("6b697a75-6e61-4b69-a7e1-000000000000")
-
-
 _NAMESPACE_BYTES = _NAMESPACE.bytes
 
 

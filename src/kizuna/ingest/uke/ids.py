@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from kizuna.ingest.base import _NAMESPACE, stable_id, uuid5_text
-
-_PREFIX = _NAMESPACE.bytes
+from kizuna.ingest.base import _NAMESPACE_BYTES, stable_id, uuid5_text
 
 
 class IdMaker:
@@ -22,7 +20,7 @@ class IdMaker:
 
     def __init__(self, *prefix: object) -> None:
         head = "\x1f".join(map(str, prefix)) + "\x1f"
-        self._base = hashlib.sha1(_PREFIX + head.encode("utf-8"), usedforsecurity=False)
+        self._base = hashlib.sha1(_NAMESPACE_BYTES + head.encode("utf-8"), usedforsecurity=False)
 
     def __call__(self, first: object, *rest: object) -> str:
         h = self._base.copy()
