@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kizuna.ingest.base import Failure, Unit
+from kizuna.ingest.ssmix2 import adapter as adapter_module
 from kizuna.ingest.ssmix2.adapter import Ssmix2Adapter, read_file
 from kizuna.ingest.ssmix2.storage import (
     StorageName,
     parse_name,
     patient_dir_of,
+    patient_files,
     relative_path,
 )
 
@@ -205,3 +213,67 @@ def test_unreadable_path_is_a_failure(tmp_path: Path) -> None:
     results = list(Ssmix2Adapter().read(tmp_path / "missing" / "file"))
     assert len(results) == 1
     assert isinstance(results[0], Failure)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=70_000))
+def test_a_file_is_read_whole(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "message.hl7"
+        path.write_bytes(data)
+        assert adapter_module._read_bytes(path) == data
+
+
+def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "message.hl7"
+    data = b"MSH|^~\\&|" + bytes(range(256)) * 1000
+    path.write_bytes(data)
+    real_fstat = os.fstat
+
+    class Smaller:
+        def __init__(self, fd: int) -> None:
+            self.st_size = real_fstat(fd).st_size // 3  # as when the file was a third as long
+
+    monkeypatch.setattr(adapter_module.os, "fstat", Smaller)
+    assert adapter_module._read_bytes(path) == data
+
+
+def test_a_file_above_the_bound_is_quarantined_by_name(
+    sample_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / sample_files["ADT-00"].name
+    path.write_bytes(sample_files["ADT-00"].read_bytes())
+    monkeypatch.setattr(adapter_module, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    failure = read_file(path)
+    assert isinstance(failure, Failure)
+    assert failure.location.file == str(path)
+    assert failure.reason == (
+        f"file is {path.stat().st_size} bytes, larger than any SS-MIX2 message"
+        f" ({path.stat().st_size - 1})"
+    )
+    monkeypatch.setattr(adapter_module, "MAX_FILE_BYTES", path.stat().st_size)
+    assert isinstance(read_file(path), Unit)
+
+
+def test_a_patients_files_are_listed_in_name_order_without_hidden_entries(
+    sample_files: dict[str, Path], tmp_path: Path
+) -> None:
+    source = sample_files["ADT-00"]
+    name = parse_name(source.name)
+    assert name is not None
+    patient_dir = tmp_path / relative_path(name).parents[2]
+    wanted = []
+    for date, kind in (("20240301", "OMP-01"), ("20240105", "ADT-00"), ("20240105", "ADT-22")):
+        renamed = _renamed(source, care_date=date, data_type=kind)
+        target = patient_dir / date / kind / renamed.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+        wanted.append(target)
+    (patient_dir / "20240105" / "ADT-00" / ".partial").write_bytes(b"MSH")
+    (patient_dir / ".trash" / "OMP-01").mkdir(parents=True)
+    (patient_dir / ".trash" / "OMP-01" / source.name).write_bytes(source.read_bytes())
+    (patient_dir / "20240105" / "notes.txt").write_text("not a folder")
+    assert patient_files(patient_dir) == sorted(wanted)
+    assert all(type(path) is type(source) for path in patient_files(patient_dir))

@@ -86,13 +86,14 @@ def patient_directories(root: Path) -> Iterator[Path]:
 
 
 def patient_files(patient_dir: Path) -> list[Path]:
-    """The message files of one patient: ``<date>/<type>/<file>``, sorted."""
+    """The message files of one patient: ``<date>/<type>/<file>``, sorted. The folders in
+    between stay strings: a tree holds about 1.4 of them per file."""
     files: list[Path] = []
-    for date_dir in _sorted_dirs(patient_dir):
-        for type_dir in _sorted_dirs(date_dir):
+    for date_dir in _sorted_dir_names(str(patient_dir)):
+        for type_dir in _sorted_dir_names(date_dir):
             files.extend(
                 Path(e.path)
-                for e in sorted(os.scandir(type_dir), key=lambda e: e.name)
+                for e in sorted(os.scandir(type_dir), key=_name)
                 if e.is_file() and not e.name.startswith(".")
             )
     return files
@@ -110,8 +111,16 @@ def patient_dir_of(file: Path) -> Path | None:
 
 
 def _sorted_dirs(path: Path) -> list[Path]:
+    return [Path(p) for p in _sorted_dir_names(str(path))]
+
+
+def _sorted_dir_names(path: str) -> list[str]:
     try:
-        entries = sorted(os.scandir(path), key=lambda e: e.name)
+        entries = sorted(os.scandir(path), key=_name)
     except OSError:
         return []
-    return [Path(e.path) for e in entries if e.is_dir() and not e.name.startswith(".")]
+    return [e.path for e in entries if e.is_dir() and not e.name.startswith(".")]
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
