@@ -167,8 +167,10 @@ def test_a_candidate_that_changed_nothing_is_not_merged_again(
     """An SS-MIX2 patient's next message names the patient as the last one did: it is
     answered without a merge, as the merge would answer. A candidate that says something
     new, or a Patient changed since, is merged as before."""
+    from kizuna.identity import cache as cache_module
     from kizuna.identity import resolve
 
+    monkeypatch.setattr(cache_module, "_UNCHANGED", set())
     candidate = patient(kanji="森 真一", birth="1980-05-05", sex="male", local=(FACILITY_A, "7"))
     moved = {**candidate, "telecom": [{"system": "phone", "value": "0852-22-5111"}]}
     merges: list[str] = []
@@ -199,3 +201,34 @@ def test_a_candidate_that_changed_nothing_is_not_merged_again(
         cache.written(writes.apply(tx, [fourth.write]))
         fifth = resolve_patient(tx, candidate, cache)  # the Patient changed since: merged
         assert len(merges) == 4 and fifth.write is None
+    with db.transaction() as tx:  # next month's receipt, in another group
+        sixth = resolve_patient(tx, dict(candidate), ResolveCache())
+        assert len(merges) == 4  # merged into this Patient, as it is, without changing it
+        seventh = resolve_patient(tx, moved, ResolveCache())
+        assert len(merges) == 5  # changed the Patient when it merged: not into this one
+        eighth = resolve_patient(tx, moved, ResolveCache())
+        assert len(merges) == 5
+    assert (sixth.write, seventh.write, eighth.write) == (None, None, None)
+    assert sixth.patient_id == seventh.patient_id == eighth.patient_id == first.patient_id
+    assert sixth.person_id == eighth.person_id == fourth.person_id
+
+
+def test_the_memory_of_unchanged_merges_is_bounded(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kizuna.identity import cache as cache_module
+
+    remembered: set[tuple[str, bytes, bytes]] = set()
+    monkeypatch.setattr(cache_module, "_UNCHANGED", remembered)
+    monkeypatch.setattr(cache_module, "UNCHANGED_LIMIT", 2)
+    sizes = []
+    with db.transaction() as tx:
+        for number in range(5):
+            candidate = patient(kanji="森 真一", birth="1980-05-05", local=(FACILITY_A, "7"))
+            candidate["telecom"] = [{"system": "phone", "value": f"0852-22-511{number}"}]
+            cache = ResolveCache()
+            first = resolve_patient(tx, candidate, cache)
+            cache.written(writes.apply(tx, [first.write]))  # type: ignore[list-item]
+            resolve_patient(tx, candidate, cache)  # merged unchanged: remembered
+            sizes.append(len(remembered))
+    assert sizes == [1, 2, 1, 2, 1]  # starts afresh when full

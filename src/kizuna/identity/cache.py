@@ -20,6 +20,7 @@ the same key fail with a unique-key error, which the pipeline retries unit by un
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,6 +34,24 @@ from kizuna.store import resources as sql
 from kizuna.store.db import Tx
 
 _CHUNK = 400
+
+#: merges remembered per process before the memory starts afresh (about 200 bytes each)
+UNCHANGED_LIMIT = 200_000
+#: (patient id, digest of the Patient's JSON, digest of a candidate) for every candidate
+#: that merged into that Patient without changing it. The merge depends on those three
+#: alone, so the fact holds in any transaction and for any group: shared by every cache.
+_UNCHANGED: set[tuple[str, bytes, bytes]] = set()
+
+
+def _merge_key(
+    patient_id: str, patient_json: str, candidate: dict[str, Any]
+) -> tuple[str, bytes, bytes]:
+    said = orjson.dumps(candidate, option=orjson.OPT_SORT_KEYS)
+    return (
+        patient_id,
+        hashlib.blake2b(patient_json.encode(), digest_size=16).digest(),
+        hashlib.blake2b(said, digest_size=16).digest(),
+    )
 
 
 def _read_into(
@@ -68,8 +87,6 @@ class ResolveCache:
         self._patients: dict[str, tuple[int | None, str] | None] = {}
         self._persons: dict[str, str | None] = {}  # patient id -> person id (None: none)
         self._forgotten: list[str] = []  # patients whose person is to be read again
-        # patient id -> (its entry in _patients, a candidate that merged into it unchanged)
-        self._unchanged: dict[str, tuple[object, dict[str, Any]]] = {}
         self._model: Model | None = None
 
     # -- reading ---------------------------------------------------------------------------
@@ -107,17 +124,22 @@ class ResolveCache:
         stored = self._patients[patient_id]
         return stored[0] if stored is not None else None
 
-    def unchanged(self, patient_id: str, candidate: dict[str, Any]) -> bool:
+    def unchanged(self, tx: Tx, patient_id: str, candidate: dict[str, Any]) -> bool:
         """Whether ``candidate`` is one that merged into this Patient, as the cache now
-        holds it, without changing it (an SS-MIX2 patient's next message, say)."""
-        seen = self._unchanged.get(patient_id)
-        return (
-            seen is not None and seen[0] is self._patients.get(patient_id) and seen[1] == candidate
-        )
+        holds it, without changing it: an SS-MIX2 patient's next message, or next month's
+        receipt from the same clinic (in any earlier group of this process)."""
+        self._read_patients(tx, [patient_id])
+        stored = self._patients[patient_id]
+        return stored is not None and _merge_key(patient_id, stored[1], candidate) in _UNCHANGED
 
     def note_unchanged(self, patient_id: str, candidate: dict[str, Any]) -> None:
         """``candidate`` merged into the Patient the cache holds and changed nothing."""
-        self._unchanged[patient_id] = (self._patients.get(patient_id), candidate)
+        stored = self._patients.get(patient_id)
+        if stored is None:
+            return
+        if len(_UNCHANGED) >= UNCHANGED_LIMIT:
+            _UNCHANGED.clear()
+        _UNCHANGED.add(_merge_key(patient_id, stored[1], candidate))
 
     def person_of(self, tx: Tx, patient_id: str) -> str | None:
         self._read_persons(tx, [patient_id])

@@ -99,7 +99,7 @@ def resolve_patient(
     if new_keys:
         tx.insert_rows("identity_keys", ("link_key", "patient_id"), new_keys)
         cache.keys_added(new_keys)
-    if not conflicts and cache.unchanged(patient_id, candidate):
+    if not conflicts and cache.unchanged(tx, patient_id, candidate):
         return Resolution(patient_id, False, linked_by, [], None, cache.person_of(tx, patient_id))
     current = cache.stored_patient(tx, patient_id)
     merged = merge_patient(current, candidate, patient_id)
