@@ -35,8 +35,9 @@ from kizuna.store.db import Tx
 
 _CHUNK = 400
 
-#: merges remembered per process before the memory starts afresh (about 200 bytes each)
-UNCHANGED_LIMIT = 200_000
+#: merges remembered per process before the memory starts afresh (about 290 bytes each,
+#: so 29 MB when full)
+UNCHANGED_LIMIT = 100_000
 #: (patient id, digest of the Patient's JSON, digest of a candidate) for every candidate
 #: that merged into that Patient without changing it. The merge depends on those three
 #: alone, so the fact holds in any transaction and for any group: shared by every cache.
