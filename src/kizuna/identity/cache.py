@@ -41,12 +41,11 @@ UNCHANGED_LIMIT = 100_000
 #: (patient id, digest of the Patient's JSON, digest of a candidate) for every candidate
 #: that merged into that Patient without changing it. The merge depends on those three
 #: alone, so the fact holds in any transaction and for any group: shared by every cache.
-_UNCHANGED: set[tuple[str, bytes, bytes]] = set()
+MergeKey = tuple[str, bytes, bytes]
+_UNCHANGED: set[MergeKey] = set()
 
 
-def _merge_key(
-    patient_id: str, patient_json: str, candidate: dict[str, Any]
-) -> tuple[str, bytes, bytes]:
+def _merge_key(patient_id: str, patient_json: str, candidate: dict[str, Any]) -> MergeKey:
     said = orjson.dumps(candidate, option=orjson.OPT_SORT_KEYS)
     return (
         patient_id,
@@ -125,22 +124,26 @@ class ResolveCache:
         stored = self._patients[patient_id]
         return stored[0] if stored is not None else None
 
-    def unchanged(self, tx: Tx, patient_id: str, candidate: dict[str, Any]) -> bool:
-        """Whether ``candidate`` is one that merged into this Patient, as the cache now
-        holds it, without changing it: an SS-MIX2 patient's next message, or next month's
-        receipt from the same clinic (in any earlier group of this process)."""
+    def merge_key(self, tx: Tx, patient_id: str, candidate: dict[str, Any]) -> MergeKey | None:
+        """What a merge of ``candidate`` into this Patient, as the cache now holds it,
+        depends on; None when no Patient is stored (the merge creates one)."""
         self._read_patients(tx, [patient_id])
         stored = self._patients[patient_id]
-        return stored is not None and _merge_key(patient_id, stored[1], candidate) in _UNCHANGED
+        return _merge_key(patient_id, stored[1], candidate) if stored is not None else None
 
-    def note_unchanged(self, patient_id: str, candidate: dict[str, Any]) -> None:
-        """``candidate`` merged into the Patient the cache holds and changed nothing."""
-        stored = self._patients.get(patient_id)
-        if stored is None:
+    def unchanged(self, key: MergeKey | None) -> bool:
+        """Whether that merge was made before without changing the Patient: an SS-MIX2
+        patient's next message, or next month's receipt from the same clinic (in any
+        earlier group of this process)."""
+        return key is not None and key in _UNCHANGED
+
+    def note_unchanged(self, key: MergeKey | None) -> None:
+        """That merge changed nothing."""
+        if key is None:
             return
         if len(_UNCHANGED) >= UNCHANGED_LIMIT:
             _UNCHANGED.clear()
-        _UNCHANGED.add(_merge_key(patient_id, stored[1], candidate))
+        _UNCHANGED.add(key)
 
     def person_of(self, tx: Tx, patient_id: str) -> str | None:
         self._read_persons(tx, [patient_id])
