@@ -3,6 +3,10 @@ how many receipts (or messages) a second this machine could reach if nothing ran
 PostgreSQL storing the rows and the least client work that produces them.
 
     python bench/ingest_floor.py --patients 10000 --format uke
+    python bench/ingest_floor.py --patients 2000 --format uke --without status-tokens
+
+``--without`` leaves rows that a schema change could drop out of the floor's step 3, to
+measure what PostgreSQL would save (:data:`WITHOUT`).
 
 1. Ingest (timed): the real ``kizuna ingest --workers 2`` of one format of the synthetic
    population (as ``bench/ingest_rates.py``) into a fresh schema. The CPU time of the
@@ -82,9 +86,24 @@ def ingest(url: str, folder: Path, workers: int) -> dict[str, Any]:
     return row | cpu_per_unit(row["units"], clients, server)
 
 
-def dump_rows(url: str, folder: Path, slices: int) -> dict[str, int]:
+#: rows a schema change could drop, by ``--without``: the status tokens (which could be
+#: columns of ``resources``, as ``_source`` is) and the references from a resource to its
+#: own patient (which repeat the row's ``patient_key``); a table's filter keeps the rest
+WITHOUT = {
+    "status-tokens": ("sp_token", "param NOT IN ('status', 'intent')"),
+    "subject-references": (
+        "sp_reference",
+        "NOT (param IN ('subject', 'patient') AND target_type = 'Patient'"
+        " AND target_id = patient_key)",
+    ),
+}
+
+
+def dump_rows(url: str, folder: Path, slices: int, without: tuple[str, ...] = ()) -> dict[str, int]:
     """Every non-empty table's rows, in the order written, cut into ``slices`` files per
-    table (slice N of each table in folder/N/TABLE.copy); returns rows per table."""
+    table (slice N of each table in folder/N/TABLE.copy), less the rows ``without``
+    names; returns rows per table."""
+    kept = {WITHOUT[name][0]: WITHOUT[name][1] for name in without}
     counts: dict[str, int] = {}
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
@@ -94,7 +113,9 @@ def dump_rows(url: str, folder: Path, slices: int) -> dict[str, int]:
         )
         tables = [r[0] for r in cur.fetchall()]
         for table in tables:
-            with cur.copy(f"COPY (SELECT * FROM {table} ORDER BY ctid) TO STDOUT") as copy:
+            where = f" WHERE {kept[table]}" if table in kept else ""
+            query = f"COPY (SELECT * FROM {table}{where} ORDER BY ctid) TO STDOUT"
+            with cur.copy(query) as copy:
                 lines = b"".join(bytes(block) for block in copy).splitlines(keepends=True)
             if not lines:
                 continue
@@ -229,6 +250,13 @@ def main() -> None:
     parser.add_argument("--format", default="uke", help="a format, and its population folder")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/kizuna-ingest-bench"))
+    parser.add_argument(
+        "--without",
+        nargs="*",
+        choices=sorted(WITHOUT),
+        default=[],
+        help="leave these rows out of the floor (the client's part still computes them)",
+    )
     args = parser.parse_args()
     source = synth_population(args.work, args.patients) / args.format
 
@@ -239,7 +267,7 @@ def main() -> None:
     rows_dir = Path(tempfile.mkdtemp(prefix="kizuna-floor-rows-"))
     try:
         slices = max(1, ingested["units"] // COMMIT_UNITS)
-        counts = dump_rows(ingest_url, rows_dir, slices)
+        counts = dump_rows(ingest_url, rows_dir, slices, tuple(args.without))
         print("rows per table", counts, flush=True)
         floor_url = fresh_database("postgresql", args.work, "ingest_floor")
         measured = floor(floor_url, rows_dir, args.workers, ingested["units"])
@@ -271,6 +299,7 @@ def main() -> None:
         "machine": machine(),
         "patients": args.patients,
         "format": args.format,
+        "without": args.without,
         "ingest": ingested,
         "rows": counts,
         "floor": measured,
@@ -278,7 +307,8 @@ def main() -> None:
         "ceiling_units_per_second": ceiling,
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"ingest-floor-{args.format}.json").write_text(json.dumps(results, indent=2))
+    suffix = "".join(f"-without-{name}" for name in args.without)
+    (OUT / f"ingest-floor-{args.format}{suffix}.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
