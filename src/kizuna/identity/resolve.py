@@ -99,13 +99,14 @@ def resolve_patient(
     if new_keys:
         tx.insert_rows("identity_keys", ("link_key", "patient_id"), new_keys)
         cache.keys_added(new_keys)
-    merge_key = cache.merge_key(tx, patient_id, candidate)
-    if not conflicts and cache.unchanged(merge_key):
+    # a conflict links persons whatever the merge gives, so it is never skipped
+    merge_key = None if conflicts else cache.merge_key(tx, patient_id, candidate)
+    if cache.unchanged(merge_key):
         return Resolution(patient_id, False, linked_by, [], None, cache.person_of(tx, patient_id))
     current = cache.stored_patient(tx, patient_id)
     merged = merge_patient(current, candidate, patient_id)
     changed = current is None or {k: v for k, v in current.items() if k != "meta"} != merged
-    if not changed and not conflicts:
+    if not changed:
         cache.note_unchanged(merge_key)  # the same candidate again: no merge
     _keep_meta(current, merged)
     person_id = _index(tx, cache, patient_id, merged, changed)
